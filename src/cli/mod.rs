@@ -1,0 +1,48 @@
+//! Command-line entry points. Each subcommand lives in its own module and returns the
+//! process exit code: 0 success, 1 non-conformant (or a failed check), 2 usage,
+//! configuration or suite error.
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+pub mod derive;
+pub mod serve;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "soconform",
+    version,
+    about = "Conformance suite for the SuperOffice CRM WebAPI"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the embedded reference server until Ctrl-C or SIGTERM.
+    Serve(serve::ServeArgs),
+    /// Derive endpoint descriptions and JSON Schemas from documentation pages.
+    Derive(derive::DeriveArgs),
+}
+
+/// Exit codes shared by every subcommand.
+pub mod exit {
+    pub const OK: u8 = 0;
+    pub const FAILED: u8 = 1;
+    pub const ERROR: u8 = 2;
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Some(Command::Serve(args)) => serve::main(args),
+        Some(Command::Derive(args)) => derive::main(args),
+        None => {
+            eprintln!("soconform: the `run` job is not built yet; see `soconform --help`");
+            exit::ERROR
+        }
+    };
+    ExitCode::from(code)
+}

@@ -1,0 +1,1 @@
+//! Reference-page parser: documentation text in, structured data out (no I/O).

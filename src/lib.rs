@@ -1,0 +1,14 @@
+//! soconform: a conformance test suite for the SuperOffice CRM WebAPI.
+//!
+//! Data flows one way: documentation pages ([`docs`]) -> endpoint descriptions and JSON
+//! Schemas ([`schema`]) -> cases ([`cases`]) -> trials ([`matrix`]) -> HTTP exchanges
+//! ([`exchange`]) -> decoding ([`decode`]) and checks ([`checks`]) -> verdicts -> reports.
+//! The embedded reference server ([`reference`]) sits apart: the suite only starts it.
+
+pub mod cli;
+pub mod credentials;
+pub mod description;
+pub mod docs;
+pub mod reference;
+pub mod schema;
+pub mod vocab;

@@ -1,0 +1,1 @@
+//! The embedded reference server: a faithful implementation of the documented endpoints.

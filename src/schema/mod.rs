@@ -1,0 +1,1 @@
+//! Endpoint description and JSON Schemas derived from parsed pages (no I/O).
