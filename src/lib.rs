@@ -5,10 +5,17 @@
 //! ([`exchange`]) -> decoding ([`decode`]) and checks ([`checks`]) -> verdicts -> reports.
 //! The embedded reference server ([`reference`]) sits apart: the suite only starts it.
 
+pub mod auth;
+pub mod cases;
 pub mod cli;
 pub mod credentials;
+pub mod decode;
 pub mod description;
 pub mod docs;
+pub mod exchange;
+pub mod matrix;
 pub mod reference;
 pub mod schema;
+pub mod suite;
+pub mod target;
 pub mod vocab;

@@ -133,12 +133,12 @@ pub enum AuthScheme {
 }
 
 impl AuthScheme {
-    /// The token used in trial names: `basic`, `soticket`, `SOTICKET` ... are
-    /// lower-cased except for spelling variants, which keep their spelling readable.
+    /// The token used in trial names: `basic`, `bearer`, `xsrf`, and `soticket-<Spelling>`
+    /// (the spelling kept as the docs write it, since it is what differs).
     pub fn token(&self) -> String {
         match self {
             AuthScheme::Basic => "basic".into(),
-            AuthScheme::SoTicket { spelling } => format!("ticket-{spelling}"),
+            AuthScheme::SoTicket { spelling } => format!("soticket-{spelling}"),
             AuthScheme::Bearer => "bearer".into(),
             AuthScheme::Xsrf => "xsrf".into(),
         }

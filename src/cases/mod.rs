@@ -1,0 +1,15 @@
+//! Case files: the data-driven requirements under `cases/`, and their loading.
+
+mod load;
+mod model;
+
+pub use load::{
+    line_of, load_dir, normalize_ws, parse_toml, validate_file, CaseSet, LoadError, CHECKS_FILE,
+    MATRIX_FILE,
+};
+pub use model::*;
+
+/// The JSON Schema of a case file, published as `cases/case.schema.json`.
+pub fn case_file_schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(CaseFile)).unwrap_or_default()
+}

@@ -1,0 +1,168 @@
+//! The one HTTP client a run shares: connection reuse, a request-rate limit and budget,
+//! and bounded waiting and reading, so a hostile or slow server fails a trial cleanly
+//! instead of hanging or exhausting memory.
+
+use super::{Exchange, Request, Response};
+use crate::target::Limits;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime};
+use tokio::sync::Mutex;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransportError {
+    #[error("could not connect: {0}")]
+    Connect(String),
+    #[error("no complete response within {0:?} (the total timeout)")]
+    Timeout(Duration),
+    #[error("response body exceeds the {limit}-byte limit (max body size)")]
+    BodyTooLarge { limit: usize },
+    #[error("request budget exhausted: --max-requests {0} reached")]
+    BudgetExhausted(u64),
+    #[error("{0}")]
+    Other(String),
+}
+
+pub struct HttpClient {
+    inner: reqwest::Client,
+    limits: Limits,
+    sent: AtomicU64,
+    /// The earliest instant the next request may start, under `--rps`.
+    next_slot: Mutex<Instant>,
+}
+
+impl HttpClient {
+    pub fn new(limits: Limits) -> Result<Self, TransportError> {
+        let inner = reqwest::Client::builder()
+            .connect_timeout(limits.connect_timeout)
+            .timeout(limits.total_timeout)
+            .pool_max_idle_per_host(limits.concurrency.max(1))
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("soconform/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| TransportError::Other(format!("cannot build the HTTP client: {e}")))?;
+        Ok(HttpClient {
+            inner,
+            limits,
+            sent: AtomicU64::new(0),
+            next_slot: Mutex::new(Instant::now()),
+        })
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Requests sent so far.
+    pub fn sent(&self) -> u64 {
+        self.sent.load(Ordering::Relaxed)
+    }
+
+    async fn pace(&self) {
+        if self.limits.rps == 0 {
+            return;
+        }
+        let interval = Duration::from_secs_f64(1.0 / f64::from(self.limits.rps));
+        let wait_until = {
+            let mut next = self.next_slot.lock().await;
+            let now = Instant::now();
+            let slot = (*next).max(now);
+            *next = slot + interval;
+            slot
+        };
+        tokio::time::sleep_until(wait_until.into()).await;
+    }
+
+    pub async fn send(&self, purpose: &'static str, request: Request) -> Exchange {
+        let started = SystemTime::now();
+        let t0 = Instant::now();
+        let response = self.send_inner(&request).await;
+        Exchange {
+            purpose,
+            request,
+            response,
+            started,
+            duration: t0.elapsed(),
+        }
+    }
+
+    async fn send_inner(&self, request: &Request) -> Result<Response, TransportError> {
+        let n = self.sent.fetch_add(1, Ordering::Relaxed);
+        if let Some(max) = self.limits.max_requests {
+            if n >= max {
+                return Err(TransportError::BudgetExhausted(max));
+            }
+        }
+        self.pace().await;
+        let total = self.limits.total_timeout;
+        match tokio::time::timeout(total, self.exchange(request)).await {
+            Ok(r) => r,
+            Err(_) => Err(TransportError::Timeout(total)),
+        }
+    }
+
+    async fn exchange(&self, request: &Request) -> Result<Response, TransportError> {
+        let method = reqwest::Method::from_bytes(request.method.as_bytes())
+            .map_err(|e| TransportError::Other(format!("bad method {}: {e}", request.method)))?;
+        let mut rb = self.inner.request(method, &request.url);
+        for (n, v) in &request.headers {
+            rb = rb.header(n, v);
+        }
+        if let Some(body) = &request.body {
+            rb = rb.body(body.clone());
+        }
+        let mut resp = rb
+            .send()
+            .await
+            .map_err(|e| classify(&e, self.limits.total_timeout))?;
+        let status = resp.status().as_u16();
+        let headers = resp
+            .headers()
+            .iter()
+            .map(|(n, v)| {
+                (
+                    n.as_str().to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        let limit = self.limits.max_body_bytes;
+        if resp.content_length().is_some_and(|n| n > limit as u64) {
+            return Err(TransportError::BodyTooLarge { limit });
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = resp
+            .chunk()
+            .await
+            .map_err(|e| classify(&e, self.limits.total_timeout))?
+        {
+            if body.len() + chunk.len() > limit {
+                return Err(TransportError::BodyTooLarge { limit });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Response {
+            status,
+            headers,
+            body,
+        })
+    }
+}
+
+fn classify(e: &reqwest::Error, total: Duration) -> TransportError {
+    if e.is_timeout() {
+        return TransportError::Timeout(total);
+    }
+    // The chain of sources holds the useful part ("connection refused", "unexpected EOF").
+    let mut msg = e.to_string();
+    let mut src = std::error::Error::source(e);
+    while let Some(s) = src {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        src = s.source();
+    }
+    if e.is_connect() {
+        TransportError::Connect(msg)
+    } else {
+        TransportError::Other(msg)
+    }
+}

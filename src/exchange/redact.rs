@@ -1,0 +1,92 @@
+//! Secrets never reach output: headers that carry credentials are masked by name, and
+//! every configured secret value (and its derived wire forms) is replaced wherever it
+//! appears, since a server may echo it in a body.
+
+use crate::credentials::Credentials;
+
+pub const MASK: &str = "***";
+
+/// Headers whose values are credentials, whatever their content.
+const SECRET_HEADERS: [&str; 5] = [
+    "authorization",
+    "cookie",
+    "set-cookie",
+    "x-xsrf-token",
+    "so-apptoken",
+];
+
+#[derive(Debug, Clone, Default)]
+pub struct Redactor {
+    /// Longest first, so a secret that contains another is masked whole.
+    secrets: Vec<String>,
+}
+
+impl Redactor {
+    pub fn new(credentials: &Credentials) -> Self {
+        Redactor {
+            secrets: credentials.secret_values(),
+        }
+    }
+
+    pub fn text(&self, s: &str) -> String {
+        let mut out = s.to_string();
+        for secret in &self.secrets {
+            if out.contains(secret.as_str()) {
+                out = out.replace(secret.as_str(), MASK);
+            }
+        }
+        out
+    }
+
+    /// `Authorization: Basic ***` keeps the scheme name (it is what a reader needs to
+    /// see); other secret headers become `***`.
+    pub fn header_value(&self, name: &str, value: &str) -> String {
+        let lower = name.to_ascii_lowercase();
+        if !SECRET_HEADERS.contains(&lower.as_str()) {
+            return self.text(value);
+        }
+        if lower == "authorization" {
+            if let Some((scheme, _)) = value.split_once(' ') {
+                return format!("{scheme} {MASK}");
+            }
+        }
+        MASK.to_string()
+    }
+
+    pub fn headers(&self, headers: &[(String, String)]) -> Vec<(String, String)> {
+        headers
+            .iter()
+            .map(|(n, v)| (n.clone(), self.header_value(n, v)))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::credentials::Credential;
+
+    #[test]
+    fn masks_headers_and_values() {
+        let c = Credentials {
+            basic: Some(Credential::user("tje0:Tje0")),
+            ticket: Some(Credential::user("7T:secretticket==")),
+            ..Default::default()
+        };
+        let r = Redactor::new(&c);
+        assert_eq!(
+            r.header_value("Authorization", "Basic dGplMDpUamUw"),
+            "Basic ***"
+        );
+        assert_eq!(r.header_value("Cookie", "a=b"), "***");
+        assert_eq!(
+            r.header_value("Accept", "application/json"),
+            "application/json"
+        );
+        let t = r.text("echo: 7T:secretticket== and dGplMDpUamUw");
+        assert!(
+            !t.contains("secretticket") && !t.contains("dGplMDpUamUw"),
+            "{t}"
+        );
+    }
+}

@@ -1,0 +1,252 @@
+//! Case x axes -> named trial specs. Names are stable and readable
+//! (`save_user_group::select::single_name::value::json->xml::basic`), and a name can be
+//! resolved back to its spec by expanding only the one case it names, so nextest's
+//! process-per-test `--exact` calls stay cheap.
+
+use crate::auth::AuthMode;
+use crate::cases::{AxisValue, Case, SelectVariant};
+use crate::suite::{Endpoint, Suite};
+use crate::vocab::{self, AuthScheme};
+use std::sync::Arc;
+
+/// A value on a media axis: the header value sent, and its token in the trial name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MediaValue {
+    pub token: String,
+    pub value: String,
+}
+
+/// One trial: a case with one value on each axis.
+#[derive(Debug, Clone)]
+pub struct TrialSpec {
+    pub name: String,
+    /// Index of the case file in `suite.cases.files`, and of the case in it.
+    pub file: usize,
+    pub case: usize,
+    /// `None`: no body, no Content-Type.
+    pub content_type: Option<MediaValue>,
+    /// `None`: no Accept header.
+    pub accept: Option<MediaValue>,
+    pub auth: AuthMode,
+    pub select: Option<SelectVariant>,
+}
+
+impl TrialSpec {
+    pub fn case<'s>(&self, suite: &'s Suite) -> &'s Case {
+        &suite.cases.files[self.file].1.cases[self.case]
+    }
+    pub fn concern<'s>(&self, suite: &'s Suite) -> &'s str {
+        &suite.cases.files[self.file].1.concern
+    }
+    pub fn endpoint_uid<'s>(&self, suite: &'s Suite) -> &'s str {
+        let file = &suite.cases.files[self.file].1;
+        file.cases[self.case]
+            .request
+            .endpoint
+            .as_deref()
+            .unwrap_or(&file.endpoint)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: case `{case}`: {message}")]
+pub struct MatrixError {
+    pub path: String,
+    pub case: String,
+    pub message: String,
+}
+
+/// Every trial of the suite, in case-file order.
+pub fn expand_all(suite: &Suite) -> Result<Vec<TrialSpec>, MatrixError> {
+    let mut out = Vec::new();
+    for (fi, (_, file)) in suite.cases.files.iter().enumerate() {
+        for ci in 0..file.cases.len() {
+            out.extend(expand_case(suite, fi, ci)?);
+        }
+    }
+    Ok(out)
+}
+
+/// The trial called `name`, expanding only the case its name points at.
+pub fn find_exact(suite: &Suite, name: &str) -> Result<Option<TrialSpec>, MatrixError> {
+    let mut parts = name.split("::");
+    let (Some(endpoint), Some(concern), Some(slug)) = (parts.next(), parts.next(), parts.next())
+    else {
+        return Ok(None);
+    };
+    let id = format!("{concern}.{slug}");
+    for (fi, (_, file)) in suite.cases.files.iter().enumerate() {
+        if file.concern != concern {
+            continue;
+        }
+        if let Some(ci) = file.cases.iter().position(|c| c.id == id) {
+            let trials = expand_case(suite, fi, ci)?;
+            let hit = trials.into_iter().find(|t| t.name == name);
+            return Ok(hit.filter(|t| t.name.starts_with(endpoint)));
+        }
+    }
+    Ok(None)
+}
+
+/// The trials of one case.
+pub fn expand_case(suite: &Suite, fi: usize, ci: usize) -> Result<Vec<TrialSpec>, MatrixError> {
+    let (path, file) = &suite.cases.files[fi];
+    let case = &file.cases[ci];
+    let err = |message: String| MatrixError {
+        path: path.display().to_string(),
+        case: case.id.clone(),
+        message,
+    };
+    let uid = case.request.endpoint.as_deref().unwrap_or(&file.endpoint);
+    let endpoint = suite
+        .endpoint(uid)
+        .ok_or_else(|| err(format!("no description for endpoint `{uid}`")))?;
+
+    let content_types = media_axis(
+        &case.axes.content_type,
+        &endpoint.description.request_content_types,
+    )
+    .map_err(&err)?;
+    let accepts =
+        media_axis(&case.axes.accept, &endpoint.description.accept_types).map_err(&err)?;
+    let auths = auth_axis(&case.axes.auth, endpoint, suite).map_err(&err)?;
+    let selects: Vec<Option<SelectVariant>> = if case.axes.select.is_empty() {
+        vec![None]
+    } else {
+        case.axes.select.iter().cloned().map(Some).collect()
+    };
+
+    let prefix: Arc<str> = format!(
+        "{}::{}::{}",
+        endpoint.slug(),
+        file.concern,
+        case.id.split_once('.').map_or("", |(_, s)| s)
+    )
+    .into();
+    let mut out =
+        Vec::with_capacity(selects.len() * content_types.len() * accepts.len() * auths.len());
+    for select in &selects {
+        for ct in &content_types {
+            for acc in &accepts {
+                for auth in &auths {
+                    let mut name = String::with_capacity(prefix.len() + 48);
+                    name.push_str(&prefix);
+                    if let Some(s) = select {
+                        name.push_str("::");
+                        name.push_str(&s.id);
+                    }
+                    name.push_str("::");
+                    name.push_str(ct.as_ref().map_or("no-body", |m| m.token.as_str()));
+                    name.push_str("->");
+                    name.push_str(acc.as_ref().map_or("no-accept", |m| m.token.as_str()));
+                    name.push_str("::");
+                    name.push_str(&auth.token());
+                    out.push(TrialSpec {
+                        name,
+                        file: fi,
+                        case: ci,
+                        content_type: ct.clone(),
+                        accept: acc.clone(),
+                        auth: auth.clone(),
+                        select: select.clone(),
+                    });
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// An empty axis means "not sent": one `None` value.
+fn media_axis(values: &[AxisValue], all: &[String]) -> Result<Vec<Option<MediaValue>>, String> {
+    if values.is_empty() {
+        return Ok(vec![None]);
+    }
+    let mut out = Vec::new();
+    for v in values {
+        match v {
+            AxisValue::Plain(s) if s == "all" => {
+                if all.is_empty() {
+                    return Err(
+                        "`all` on a media axis, but the endpoint description lists no media types"
+                            .into(),
+                    );
+                }
+                out.extend(all.iter().map(|m| {
+                    Some(MediaValue {
+                        token: vocab::short_name(m),
+                        value: m.clone(),
+                    })
+                }));
+            }
+            AxisValue::Plain(s) => out.push(Some(MediaValue {
+                token: vocab::short_name(s),
+                value: s.clone(),
+            })),
+            AxisValue::Named { id, value } => out.push(Some(MediaValue {
+                token: id.clone(),
+                value: value.clone(),
+            })),
+        }
+    }
+    dedup_tokens(
+        out.iter()
+            .map(|m| m.as_ref().map_or("", |m| m.token.as_str())),
+    )?;
+    Ok(out)
+}
+
+fn auth_axis(
+    values: &[AxisValue],
+    endpoint: &Endpoint,
+    suite: &Suite,
+) -> Result<Vec<AuthMode>, String> {
+    let spellings = || {
+        suite.cases.matrix.auth.soticket_spellings.iter().map(|s| {
+            AuthMode::Scheme(AuthScheme::SoTicket {
+                spelling: s.spelling.clone(),
+            })
+        })
+    };
+    let mut out = Vec::new();
+    for v in values {
+        let token = match v {
+            AxisValue::Plain(s) => s.as_str(),
+            AxisValue::Named { .. } => {
+                return Err("auth axis values are scheme tokens, not `{ id, value }`".into())
+            }
+        };
+        match token {
+            "all" => {
+                for scheme in &endpoint.description.auth_schemes {
+                    match scheme.to_ascii_lowercase().as_str() {
+                        "basic" => out.push(AuthMode::Scheme(AuthScheme::Basic)),
+                        "soticket" => out.extend(spellings()),
+                        "bearer" => out.push(AuthMode::Scheme(AuthScheme::Bearer)),
+                        other => return Err(format!("the description lists auth scheme `{other}`, which the suite cannot send")),
+                    }
+                }
+                if endpoint.description.xsrf_header.is_some() {
+                    out.push(AuthMode::Scheme(AuthScheme::Xsrf));
+                }
+            }
+            "soticket" => out.extend(spellings()),
+            t => out.push(AuthMode::parse_single(t).ok_or_else(|| {
+                format!("unknown auth token `{t}` (expected a scheme, `all`, `any` or a refusal such as `wrong-basic`)")
+            })?),
+        }
+    }
+    let tokens: Vec<String> = out.iter().map(|a| a.token()).collect();
+    dedup_tokens(tokens.iter().map(String::as_str))?;
+    Ok(out)
+}
+
+fn dedup_tokens<'a>(tokens: impl Iterator<Item = &'a str>) -> Result<(), String> {
+    let mut seen = std::collections::HashSet::new();
+    for t in tokens {
+        if !seen.insert(t) {
+            return Err(format!("axis value `{t}` appears twice"));
+        }
+    }
+    Ok(())
+}
