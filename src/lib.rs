@@ -7,11 +7,13 @@
 
 pub mod auth;
 pub mod cases;
+pub mod checks;
 pub mod cli;
 pub mod credentials;
 pub mod decode;
 pub mod description;
 pub mod docs;
+pub mod engine;
 pub mod exchange;
 pub mod matrix;
 pub mod reference;

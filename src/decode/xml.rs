@@ -110,9 +110,11 @@ pub fn parse(body: &[u8]) -> Result<Element, DecodeError> {
                         "amp" => Some('&'),
                         "apos" => Some('\''),
                         "quot" => Some('"'),
-                        other => return Err(err(format!(
+                        other => {
+                            return Err(err(format!(
                             "entity reference `&{other};` is not expanded (no DTDs or entities)"
-                        ))),
+                        )))
+                        }
                     }
                 };
                 if let (Some(c), Some(top)) = (resolved, stack.last_mut()) {

@@ -1,0 +1,297 @@
+//! Pure checks: an observed response in, a pass or a failure message out. Each check
+//! is run by the engine with a level and a documentation citation.
+
+pub mod select;
+pub mod validators;
+
+use crate::cases::{SpecRef, StatusPattern};
+use crate::vocab::{self, Level, MediaFamily};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// The checks every trial runs on a response it expects to succeed; their levels and
+/// citations come from `cases/checks.toml`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Intrinsic {
+    MediaFamily,
+    BodyDecodes,
+    Schema,
+    XmlRoot,
+}
+
+impl Intrinsic {
+    pub const ALL: [Intrinsic; 4] = [
+        Intrinsic::MediaFamily,
+        Intrinsic::BodyDecodes,
+        Intrinsic::Schema,
+        Intrinsic::XmlRoot,
+    ];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Intrinsic::MediaFamily => "media_family",
+            Intrinsic::BodyDecodes => "body_decodes",
+            Intrinsic::Schema => "schema",
+            Intrinsic::XmlRoot => "xml_root",
+        }
+    }
+}
+
+/// What one check found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct CheckResult {
+    /// `status`, `media_family`, `schema`, `select`, `echo`, `id`, `read_back`, ...
+    pub check: String,
+    pub level: Level,
+    pub spec: SpecRef,
+    pub passed: bool,
+    /// Why it failed, or what was observed (for info-level checks).
+    pub message: Option<String>,
+}
+
+/// The verdict of a trial, in the spirit of Autobahn's OK / NON-STRICT / INFORMATIONAL.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase", tag = "verdict", content = "reason")]
+pub enum Verdict {
+    /// Every check passed.
+    Pass,
+    /// A must-level check failed.
+    Fail,
+    /// A should-level check failed (fails the run only with `--strict`).
+    Warn,
+    /// Only info-level checks differed from the common reading: reported, never failing.
+    Info,
+    /// The trial could not run; the reason says why.
+    Skipped(String),
+}
+
+impl Verdict {
+    pub fn of(results: &[CheckResult]) -> Verdict {
+        let failed = |l: Level| results.iter().any(|r| !r.passed && r.level == l);
+        if failed(Level::Must) {
+            Verdict::Fail
+        } else if failed(Level::Should) {
+            Verdict::Warn
+        } else if failed(Level::Info) {
+            Verdict::Info
+        } else {
+            Verdict::Pass
+        }
+    }
+
+    pub fn label(&self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "fail",
+            Verdict::Warn => "warn",
+            Verdict::Info => "info",
+            Verdict::Skipped(_) => "skipped",
+        }
+    }
+
+    /// Whether this verdict fails a run (`strict` counts should-level failures).
+    pub fn fails_run(&self, strict: bool) -> bool {
+        matches!(self, Verdict::Fail) || (strict && matches!(self, Verdict::Warn))
+    }
+}
+
+pub fn status(expected: &[StatusPattern], actual: u16) -> Result<(), String> {
+    if expected.iter().any(|p| p.matches(actual)) {
+        Ok(())
+    } else {
+        let list: Vec<String> = expected.iter().map(|p| p.to_string()).collect();
+        Err(format!(
+            "expected status {}, got {actual}",
+            list.join(" or ")
+        ))
+    }
+}
+
+/// The response Content-Type belongs to the family the Accept header asked for
+/// (`None`: either JSON or XML is fine).
+pub fn media_family(
+    expected: Option<MediaFamily>,
+    content_type: Option<&str>,
+) -> Result<MediaFamily, String> {
+    let Some(ct) = content_type else {
+        return Err("the response has no Content-Type".into());
+    };
+    let got = vocab::family_of(ct).filter(|f| *f != MediaFamily::Form);
+    match (expected, got) {
+        (_, None) => Err(format!(
+            "response Content-Type `{ct}` is neither JSON nor XML"
+        )),
+        (Some(e), Some(g)) if e != g => {
+            Err(format!("asked for {e}, got Content-Type `{ct}` ({g})"))
+        }
+        (_, Some(g)) => Ok(g),
+    }
+}
+
+/// The family an Accept header value prefers: the listed type with the highest q-value
+/// (ties go to the first); `None` when it prefers a wildcard or names no JSON/XML type.
+pub fn preferred_family(accept: &str) -> Option<MediaFamily> {
+    let mut best: Option<(f32, Option<MediaFamily>)> = None;
+    for item in accept.split(',') {
+        let mut parts = item.split(';');
+        let media = parts.next().unwrap_or("").trim();
+        if media.is_empty() {
+            continue;
+        }
+        let q = parts
+            .filter_map(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .or_else(|| p.trim().strip_prefix("Q="))
+            })
+            .find_map(|v| v.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        if q <= 0.0 {
+            continue;
+        }
+        let fam = vocab::family_of(media).filter(|f| *f != MediaFamily::Form);
+        if best.is_none_or(|(bq, _)| q > bq) {
+            best = Some((q, fam));
+        }
+    }
+    best.and_then(|(_, f)| f)
+}
+
+/// Compares the properties listed in `props` between what was sent and what came back.
+/// Numbers compare by value, strings exactly.
+pub fn same_values(
+    props: &[String],
+    sent: &Value,
+    got: &Value,
+    skip: &dyn Fn(&str) -> bool,
+) -> Result<(), String> {
+    let mut diffs = Vec::new();
+    for p in props {
+        if skip(p) {
+            continue;
+        }
+        let (Some(s), g) = (sent.get(p), got.get(p)) else {
+            continue;
+        };
+        match g {
+            None => diffs.push(format!("{p}: sent {}, missing in response", excerpt(s))),
+            Some(g) if !json_eq(s, g) => {
+                diffs.push(format!("{p}: sent {}, got {}", excerpt(s), excerpt(g)))
+            }
+            _ => {}
+        }
+    }
+    if diffs.is_empty() {
+        Ok(())
+    } else {
+        Err(diffs.join("; "))
+    }
+}
+
+pub fn json_eq(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        _ => a == b,
+    }
+}
+
+/// A value for a message: JSON, cut at 80 characters.
+pub fn excerpt(v: &Value) -> String {
+    let s = v.to_string();
+    if s.chars().count() > 80 {
+        format!("{}...", s.chars().take(80).collect::<String>())
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn status_patterns() {
+        let exp = vec![StatusPattern::Code(200), StatusPattern::Class("4xx".into())];
+        assert!(status(&exp, 200).is_ok());
+        assert!(status(&exp, 404).is_ok());
+        assert_eq!(
+            status(&exp, 500),
+            Err("expected status 200 or 4xx, got 500".into())
+        );
+        assert!(status(&exp, 201).is_err());
+    }
+
+    #[test]
+    fn media_families() {
+        assert!(media_family(Some(MediaFamily::Xml), Some("text/xml; charset=utf-8")).is_ok());
+        assert!(media_family(Some(MediaFamily::Xml), Some("application/json")).is_err());
+        assert!(media_family(None, Some("application/merge-patch+json")).is_ok());
+        assert!(media_family(None, Some("text/html")).is_err());
+        assert!(media_family(None, None).is_err());
+    }
+
+    #[test]
+    fn accept_preferences() {
+        assert_eq!(
+            preferred_family("application/json; charset=utf-8"),
+            Some(MediaFamily::Json)
+        );
+        assert_eq!(
+            preferred_family("application/json;q=0.1, text/xml;q=0.9"),
+            Some(MediaFamily::Xml)
+        );
+        assert_eq!(
+            preferred_family("text/xml, application/json"),
+            Some(MediaFamily::Xml)
+        );
+        assert_eq!(preferred_family("*/*"), None);
+        assert_eq!(
+            preferred_family("application/xml;q=0, application/json"),
+            Some(MediaFamily::Json)
+        );
+    }
+
+    #[test]
+    fn verdicts() {
+        let r = |level, passed| CheckResult {
+            check: "x".into(),
+            level,
+            spec: SpecRef {
+                page: "p".into(),
+                section: "s".into(),
+                quote: "q".into(),
+            },
+            passed,
+            message: None,
+        };
+        assert_eq!(
+            Verdict::of(&[r(Level::Must, true), r(Level::Info, false)]),
+            Verdict::Info
+        );
+        assert_eq!(
+            Verdict::of(&[r(Level::Should, false), r(Level::Info, false)]),
+            Verdict::Warn
+        );
+        assert_eq!(
+            Verdict::of(&[r(Level::Must, false), r(Level::Should, false)]),
+            Verdict::Fail
+        );
+        assert!(Verdict::Warn.fails_run(true) && !Verdict::Warn.fails_run(false));
+    }
+
+    #[test]
+    fn value_comparison() {
+        let sent = json!({"Value": "a", "Rank": 3});
+        assert!(same_values(
+            &["Value".into(), "Rank".into()],
+            &sent,
+            &json!({"Value": "a", "Rank": 3.0}),
+            &|_| false
+        )
+        .is_ok());
+        let e =
+            same_values(&["Value".into()], &sent, &json!({"Value": "b"}), &|_| false).unwrap_err();
+        assert_eq!(e, "Value: sent \"a\", got \"b\"");
+    }
+}
