@@ -17,6 +17,7 @@ pub mod engine;
 pub mod exchange;
 pub mod matrix;
 pub mod reference;
+pub mod report;
 pub mod schema;
 pub mod suite;
 pub mod target;

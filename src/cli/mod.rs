@@ -6,6 +6,8 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 pub mod derive;
+pub mod launch;
+pub mod run;
 pub mod serve;
 
 #[derive(Debug, Parser)]
@@ -21,6 +23,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run the suite (the default: against the embedded reference server).
+    Run(run::RunArgs),
     /// Run the embedded reference server until Ctrl-C or SIGTERM.
     Serve(serve::ServeArgs),
     /// Derive endpoint descriptions and JSON Schemas from documentation pages.
@@ -39,10 +43,9 @@ pub fn main() -> ExitCode {
     let code = match cli.command {
         Some(Command::Serve(args)) => serve::main(args),
         Some(Command::Derive(args)) => derive::main(args),
-        None => {
-            eprintln!("soconform: the `run` job is not built yet; see `soconform --help`");
-            exit::ERROR
-        }
+        Some(Command::Run(args)) => run::main(args),
+        // The main job: the whole suite against the embedded server, with its report.
+        None => run::main(run::RunArgs { report: Some("report".into()), ..Default::default() }),
     };
     ExitCode::from(code)
 }

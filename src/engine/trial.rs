@@ -150,6 +150,7 @@ async fn body(st: &mut State<'_>, spec: &TrialSpec, auth: Vec<(String, String)>)
         name: name.clone(),
         run: engine.run_id.clone(),
         id: setup_id,
+        app_token: engine.credentials.app_token.as_ref().map_or(DUMMY_APP_TOKEN.to_string(), |c| c.expose().to_string()),
     };
     let body_value = match request_value(case) {
         Ok(v) => v.map(|v| vars.substitute(&v)),
@@ -272,7 +273,7 @@ async fn body(st: &mut State<'_>, spec: &TrialSpec, auth: Vec<(String, String)>)
         );
     }
     if let Some(v) = &decoded {
-        register_created(st, &name, sent_carrier.as_ref(), setup_id, v);
+        register_created(st, &name, sent_carrier.as_ref(), setup_id, v).await;
         if !v.is_null() {
             response_checks(st, spec, endpoint, v, sent_carrier.as_ref(), setup_id).await;
         }
@@ -286,11 +287,16 @@ struct Vars {
     name: String,
     run: String,
     id: Option<i32>,
+    /// The configured SO-AppToken, or a made-up one (`{app_token}`).
+    app_token: String,
 }
+
+/// Sent as `{app_token}` when no SO-AppToken is configured.
+const DUMMY_APP_TOKEN: &str = "soconform-app-token";
 
 impl Vars {
     fn substitute_str(&self, s: &str) -> String {
-        s.replace("{name}", &self.name).replace("{run}", &self.run)
+        s.replace("{name}", &self.name).replace("{run}", &self.run).replace("{app_token}", &self.app_token)
     }
 
     /// Placeholders in strings; the whole string `"{id}"` becomes the setup group's Id.
@@ -466,49 +472,66 @@ fn check_body(
 
 /// Remembers a group this trial created, so that it is marked Deleted afterwards. Only a
 /// group whose name starts with the unique name just sent counts: the suite never
-/// writes a group it cannot tell it made.
-fn register_created(
-    st: &mut State<'_>,
-    name: &str,
-    sent: Option<&Value>,
-    setup_id: Option<i32>,
-    got: &Value,
-) {
+/// writes a group it cannot tell it made. When `$select` nulled out the name or the Id,
+/// they are looked up with read-only calls.
+async fn register_created(st: &mut State<'_>, name: &str, sent: Option<&Value>, setup_id: Option<i32>, got: &Value) {
+    let as_id = |v: Option<&Value>| v.and_then(Value::as_i64).and_then(|i| i32::try_from(i).ok()).filter(|i| *i != 0);
     let Some(sent) = sent else {
-        if let Some(id) = got.get("Id").and_then(Value::as_i64).filter(|i| *i != 0) {
+        if let Some(id) = as_id(got.get("Id")) {
             st.notes.push(format!("the response names group Id {id}, but the request sent no group; it is left untouched"));
         }
         return;
     };
-    let sent_id = sent.get("Id").and_then(Value::as_i64).unwrap_or(0);
-    let Some(id) = got
-        .get("Id")
-        .and_then(Value::as_i64)
-        .and_then(|i| i32::try_from(i).ok())
-        .filter(|i| *i != 0)
-    else {
-        return;
-    };
-    if sent_id != 0 || setup_id == Some(id) || st.created.iter().any(|(c, _)| *c == id) {
-        // An update: the group is already registered by its setup (or is not ours).
-        if let Some(entry) = st.created.iter_mut().find(|(c, _)| *c == id) {
-            entry.1 = with_id(sent, id);
+    let got_id = as_id(got.get("Id"));
+    if as_id(sent.get("Id")).is_some() || setup_id.is_some() {
+        // An update of a group already registered by its setup: remember its new state.
+        if let Some(entry) = st.created.iter_mut().find(|(c, _)| Some(*c) == got_id.or(setup_id)) {
+            entry.1 = with_id(sent, entry.0);
         }
         return;
     }
-    let ours = got
-        .get("Value")
-        .and_then(Value::as_str)
-        .is_some_and(|v| v.starts_with(name));
-    if ours {
-        let carrier = with_id(sent, id);
-        st.engine.remember_created(id, carrier.clone());
-        st.created.push((id, carrier));
-    } else {
-        st.notes.push(format!(
-            "the server answered with group Id {id} whose Value does not start with `{name}`; not treated as created by this run"
-        ));
+    let ours = |v: &Value| v.get("Value").and_then(Value::as_str).is_some_and(|v| v.starts_with(name));
+    let id = match (got_id, ours(got)) {
+        (Some(id), true) => Some(id),
+        (Some(id), false) if got.get("Value").is_none_or(Value::is_null) => match read_back(st, id).await {
+            Ok(back) if ours(&back) => Some(id),
+            _ => None,
+        },
+        (None, _) => find_by_name(st, sent).await,
+        (Some(_), false) => None,
+    };
+    match id {
+        Some(id) if !st.created.iter().any(|(c, _)| *c == id) => {
+            let carrier = with_id(sent, id);
+            st.engine.remember_created(id, carrier.clone());
+            st.created.push((id, carrier));
+        }
+        Some(_) => {}
+        None => st.notes.push(format!(
+            "could not confirm which group this save created (no Id, or a Value not starting with `{name}`); nothing was marked Deleted for it"
+        )),
     }
+}
+
+/// The Id of the group whose Value is exactly the one sent (read-only: GetAllUserGroups).
+async fn find_by_name(st: &mut State<'_>, sent: &Value) -> Option<i32> {
+    let value = sent.get("Value")?.as_str()?.to_string();
+    let body = json!({ include_deleted_param(st.engine).as_str(): true });
+    let list = json_call(st, "lookup", GET_ALL_UID, &[], Some(&body)).await.ok()?;
+    list.as_array()?
+        .iter()
+        .find(|g| g.get("Value").and_then(Value::as_str) == Some(value.as_str()))
+        .and_then(|g| g.get("Id")?.as_i64())
+        .and_then(|i| i32::try_from(i).ok())
+}
+
+fn include_deleted_param(engine: &Engine) -> String {
+    engine
+        .suite
+        .endpoint(GET_ALL_UID)
+        .and_then(|e| e.description.request_body.as_ref())
+        .and_then(|b| b.properties.first())
+        .map_or("IncludeDeleted".to_string(), |p| p.name.clone())
 }
 
 fn with_id(carrier: &Value, id: i32) -> Value {
@@ -702,13 +725,7 @@ async fn read_back(st: &mut State<'_>, id: i32) -> Result<Value, String> {
 }
 
 async fn check_listing(st: &mut State<'_>, id: i32, listing: Listing) -> Result<(), String> {
-    let param = st
-        .engine
-        .suite
-        .endpoint(GET_ALL_UID)
-        .and_then(|e| e.description.request_body.as_ref())
-        .and_then(|b| b.properties.first())
-        .map_or("IncludeDeleted".to_string(), |p| p.name.clone());
+    let param = include_deleted_param(st.engine);
     let mut found = [false; 2];
     for (i, include) in [false, true].into_iter().enumerate() {
         let body = json!({ param.as_str(): include });

@@ -1,0 +1,68 @@
+//! From a target to a ready engine: the one place on the suite side that knows about the
+//! embedded reference server. With no target URL it starts one on an ephemeral loopback
+//! port, configured with the same credentials the suite will send.
+
+use crate::engine::{Engine, EngineConfig};
+use crate::reference;
+use crate::suite::Suite;
+use crate::target::Target;
+use std::sync::Arc;
+
+pub struct Launched {
+    pub engine: Arc<Engine>,
+    /// Keeps the embedded server alive for as long as the engine needs it.
+    pub server: Option<reference::RunningServer>,
+    /// Where the trials go, for humans (`embedded reference server at http://...`).
+    pub target_label: String,
+}
+
+/// A run id unique enough to tell this run's groups from another's: seconds since the
+/// epoch (base 36) and the process id.
+pub fn new_run_id() -> String {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    format!("{}{}", base36(secs), base36(u64::from(std::process::id())))
+}
+
+fn base36(mut n: u64) -> String {
+    const D: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let mut out = Vec::new();
+    loop {
+        out.push(D[(n % 36) as usize]);
+        n /= 36;
+        if n == 0 {
+            break;
+        }
+    }
+    out.reverse();
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Must run inside a tokio runtime (the embedded server is spawned on it).
+pub async fn launch(suite: Arc<Suite>, mut target: Target, run_id: String) -> Result<Launched, String> {
+    let (base_url, server, label) = match &target.base_url {
+        Some(url) => (url.clone(), None, format!("{url}")),
+        None => {
+            target.credentials = target.credentials.clone().or(reference::default_credentials());
+            let mut config = reference::Config::with_defaults();
+            config.credentials = target.credentials.clone();
+            let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+            let server = reference::start(config, addr)
+                .await
+                .map_err(|e| format!("cannot start the embedded reference server: {e}"))?;
+            let url = server.base_url().to_string();
+            let label = format!("embedded reference server at {url}");
+            (url, Some(server), label)
+        }
+    };
+    let engine = Engine::new(
+        suite,
+        EngineConfig {
+            base_url,
+            credentials: target.credentials,
+            limits: target.limits,
+            keep_created: target.keep_created,
+            run_id,
+        },
+    )?;
+    Ok(Launched { engine: Arc::new(engine), server, target_label: label })
+}

@@ -1,0 +1,245 @@
+//! `soconform run` (and the plain main job): the whole suite with the same engine the
+//! test harness uses, a progress display, the summary table, and an exit code for CI:
+//! 0 when every must-level check passed (and, with `--strict`, every should-level one),
+//! 1 when one failed, 2 on a configuration or suite error.
+
+use super::exit;
+use super::launch;
+use crate::engine::{failure_message, TrialReport};
+use crate::matrix::{self, TrialSpec};
+use crate::report::summary;
+use crate::suite::{Suite, SuitePaths};
+use crate::target::Target;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct RunArgs {
+    /// TOML target file (URL, secrets by variable name, limits); SOCONF_* variables win.
+    #[arg(long)]
+    pub target_file: Option<PathBuf>,
+    /// Write the reports (JUnit, JSON, HTML, HAR) into this directory.
+    #[arg(long)]
+    pub report: Option<PathBuf>,
+    /// Count should-level failures as failures.
+    #[arg(long)]
+    pub strict: bool,
+    /// Exchanges in flight at once.
+    #[arg(long)]
+    pub concurrency: Option<usize>,
+    /// Requests per second toward the target (0 = unlimited).
+    #[arg(long)]
+    pub rps: Option<u32>,
+    /// Stop sending after this many requests.
+    #[arg(long)]
+    pub max_requests: Option<u64>,
+    /// Leave the groups this run creates as they are (default: mark them Deleted).
+    #[arg(long)]
+    pub keep_created: bool,
+    /// Run only trials whose name contains this text (repeatable: any matches).
+    #[arg(long)]
+    pub filter: Vec<String>,
+    /// Run only the trial with exactly this name.
+    #[arg(long)]
+    pub exact: Option<String>,
+    /// List the trial names and exit.
+    #[arg(long)]
+    pub list: bool,
+    /// Print every failure in full (default: the first few, the rest in the report).
+    #[arg(long)]
+    pub verbose: bool,
+    /// Directory holding cases/, schemas/ and spec/ (default: found automatically).
+    #[arg(long)]
+    pub suite_dir: Option<PathBuf>,
+}
+
+/// Failures printed in full on the console before the rest are only counted.
+const FAILURES_SHOWN: usize = 10;
+
+pub fn main(args: RunArgs) -> u8 {
+    match run(&args) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("soconform: {e}");
+            exit::ERROR
+        }
+    }
+}
+
+/// Everything a finished run knows.
+pub struct RunOutcome {
+    pub reports: Vec<TrialReport>,
+    pub target_label: String,
+    pub started: std::time::SystemTime,
+    pub finished: std::time::SystemTime,
+    pub sweep: crate::engine::SweepReport,
+    pub requests: u64,
+}
+
+fn run(args: &RunArgs) -> Result<u8, String> {
+    let paths = args.suite_dir.as_deref().map(SuitePaths::under).unwrap_or_else(SuitePaths::discover);
+    let suite = Arc::new(Suite::load(paths).map_err(|e| e.to_string())?);
+    let specs = select_specs(&suite, args)?;
+    if args.list {
+        for s in &specs {
+            println!("{}", s.name);
+        }
+        return Ok(exit::OK);
+    }
+    let mut target = Target::from_env(args.target_file.as_deref()).map_err(|e| e.to_string())?;
+    if let Some(c) = args.concurrency {
+        target.limits.concurrency = c.max(1);
+    }
+    if let Some(r) = args.rps {
+        target.limits.rps = r;
+    }
+    if let Some(m) = args.max_requests {
+        target.limits.max_requests = Some(m);
+    }
+    target.keep_created |= args.keep_created;
+    let outcome = execute(suite.clone(), target, specs, true)?;
+    print_outcome(&outcome, args);
+    if let Some(dir) = &args.report {
+        crate::report::write_all(dir, &suite, &outcome).map_err(|e| format!("writing the report to {}: {e}", dir.display()))?;
+        eprintln!("report written to {}", dir.display());
+    }
+    let failed = outcome.reports.iter().any(|r| r.verdict.fails_run(args.strict));
+    Ok(if failed { exit::FAILED } else { exit::OK })
+}
+
+pub fn select_specs(suite: &Suite, args: &RunArgs) -> Result<Vec<TrialSpec>, String> {
+    if let Some(name) = &args.exact {
+        return match matrix::find_exact(suite, name).map_err(|e| e.to_string())? {
+            Some(s) => Ok(vec![s]),
+            None => Err(format!("no trial is named `{name}` (see `soconform run --list`)")),
+        };
+    }
+    let all = matrix::expand_all(suite).map_err(|e| e.to_string())?;
+    if args.filter.is_empty() {
+        return Ok(all);
+    }
+    Ok(all.into_iter().filter(|s| args.filter.iter().any(|f| s.name.contains(f.as_str()))).collect())
+}
+
+/// Runs `specs` with bounded concurrency on a fresh runtime; reports come back in spec
+/// order whatever order they finished in.
+pub fn execute(suite: Arc<Suite>, target: Target, specs: Vec<TrialSpec>, progress: bool) -> Result<RunOutcome, String> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the tokio runtime: {e}"))?;
+    let concurrency = target.limits.concurrency.max(1);
+    let started = std::time::SystemTime::now();
+    rt.block_on(async move {
+        let launched = launch::launch(suite, target, launch::new_run_id()).await?;
+        let engine = launched.engine.clone();
+        let bar = progress_bar(specs.len(), progress);
+        let specs = Arc::new(specs);
+        let next = Arc::new(AtomicUsize::new(0));
+        let slots: Arc<Mutex<Vec<Option<TrialReport>>>> = Arc::new(Mutex::new(vec![None; specs.len()]));
+        let mut workers = tokio::task::JoinSet::new();
+        for _ in 0..concurrency.min(specs.len().max(1)) {
+            let (engine, specs, next, slots, bar) = (engine.clone(), specs.clone(), next.clone(), slots.clone(), bar.clone());
+            workers.spawn(async move {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(spec) = specs.get(i) else { break };
+                    let report = engine.run(spec).await;
+                    bar.tick(&report);
+                    if let Ok(mut s) = slots.lock() {
+                        s[i] = Some(report);
+                    }
+                }
+            });
+        }
+        while let Some(r) = workers.join_next().await {
+            r.map_err(|e| format!("a worker stopped: {e}"))?;
+        }
+        bar.finish();
+        let sweep = engine.sweep().await;
+        let reports = std::mem::take(&mut *slots.lock().map_err(|_| "poisoned".to_string())?);
+        let requests = engine.client.sent();
+        drop(launched);
+        Ok(RunOutcome {
+            reports: reports.into_iter().flatten().collect(),
+            target_label: engine_label(&engine),
+            started,
+            finished: std::time::SystemTime::now(),
+            sweep,
+            requests,
+        })
+    })
+}
+
+fn engine_label(engine: &crate::engine::Engine) -> String {
+    engine.base_url.clone()
+}
+
+/// A progress bar on a terminal; on a pipe, a plain line every tenth of the way.
+#[derive(Clone)]
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    total: usize,
+    done: Arc<AtomicUsize>,
+}
+
+fn progress_bar(total: usize, enabled: bool) -> Progress {
+    let bar = (enabled && std::io::stderr().is_terminal()).then(|| {
+        let b = indicatif::ProgressBar::new(total as u64);
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} trials {elapsed_precise} {msg}") {
+            b.set_style(style);
+        }
+        b
+    });
+    Progress { bar, total: if enabled { total } else { 0 }, done: Arc::new(AtomicUsize::new(0)) }
+}
+
+impl Progress {
+    fn tick(&self, r: &TrialReport) {
+        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        match &self.bar {
+            Some(b) => {
+                b.inc(1);
+                if r.verdict.fails_run(false) {
+                    b.set_message(format!("last failure: {}", r.name));
+                }
+            }
+            None if self.total >= 10 && done % (self.total / 10) == 0 => {
+                eprintln!("{done}/{} trials", self.total);
+            }
+            None => {}
+        }
+    }
+    fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
+}
+
+fn print_outcome(o: &RunOutcome, args: &RunArgs) {
+    let failing: Vec<&TrialReport> = o.reports.iter().filter(|r| r.verdict.fails_run(args.strict)).collect();
+    let shown = if args.verbose { failing.len() } else { FAILURES_SHOWN };
+    for r in failing.iter().take(shown) {
+        println!("--- {}\n{}", r.name, failure_message(r));
+    }
+    if failing.len() > shown {
+        println!("... and {} more failures (--verbose prints all; --report DIR keeps them)", failing.len() - shown);
+    }
+    println!("target: {}", o.target_label);
+    let secs = o.finished.duration_since(o.started).map(|d| d.as_secs_f64()).unwrap_or(0.0);
+    println!("{} trials, {} requests in {:.1} s\n", o.reports.len(), o.requests, secs);
+    print!("{}", summary::render(&o.reports, args.strict));
+    if !o.sweep.marked_deleted.is_empty() {
+        println!("cleanup: marked {} leftover groups Deleted", o.sweep.marked_deleted.len());
+    }
+    for (id, e) in &o.sweep.failed {
+        println!("cleanup: could not mark group {id} Deleted: {e}");
+    }
+    if !o.sweep.kept.is_empty() {
+        println!("cleanup: kept {} created groups (--keep-created): {:?}", o.sweep.kept.len(), o.sweep.kept);
+    }
+}
