@@ -1,13 +1,202 @@
-//! `soconform serve`: the reference server as a standalone process.
+//! `soconform serve`: the reference server as a standalone process. Prints its URL and
+//! the credentials it accepts (built-in values shown, values you set never), then serves
+//! until Ctrl-C or SIGTERM.
+
+use crate::credentials::{env, Credential, Credentials, Origin};
+use crate::reference::{self, config::DEFAULT_MAX_BODY_BYTES, default_credentials, Config};
+use base64::Engine as _;
+use std::io::Write as _;
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
 
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
-    /// Port to listen on (0 picks a free one).
+    /// Port to listen on (0 picks a free one; the printed URL says which).
     #[arg(long, default_value_t = 8080)]
     pub port: u16,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: IpAddr,
+    /// Basic credentials accepted, as `user:password` [default: tje0:Tje0, the docs' sample].
+    #[arg(long, env = env::BASIC, hide_env_values = true, value_name = "USER:PASSWORD")]
+    pub basic: Option<String>,
+    /// SoTicket ticket accepted (`Authorization: SoTicket <ticket>`).
+    #[arg(long, env = env::TICKET, hide_env_values = true, value_name = "TICKET")]
+    pub ticket: Option<String>,
+    /// Bearer token accepted (`Authorization: Bearer <token>`).
+    #[arg(long, env = env::BEARER, hide_env_values = true, value_name = "TOKEN")]
+    pub bearer: Option<String>,
+    /// Session cookie required (with --xsrf-token) when no Authorization header is sent,
+    /// as a Cookie header value: `name=value; name2=value2`.
+    #[arg(long, env = env::COOKIE, hide_env_values = true, value_name = "COOKIE")]
+    pub cookie: Option<String>,
+    /// X-XSRF-TOKEN value required with the session cookie.
+    #[arg(long = "xsrf-token", env = env::XSRF_TOKEN, hide_env_values = true, value_name = "TOKEN")]
+    pub xsrf_token: Option<String>,
+    /// Wait this many milliseconds before answering each request.
+    #[arg(long = "latency-ms", default_value_t = 0, value_name = "MS")]
+    pub latency_ms: u64,
+    /// Largest request body accepted, in bytes (larger: 413).
+    #[arg(long = "max-body-bytes", default_value_t = DEFAULT_MAX_BODY_BYTES, value_name = "BYTES")]
+    pub max_body_bytes: usize,
 }
 
-pub fn main(_args: ServeArgs) -> u8 {
-    eprintln!("serve: not built yet");
-    super::exit::ERROR
+impl ServeArgs {
+    /// The credentials: each value given (flag or `SOCONF_*` variable, non-empty) over
+    /// the built-in defaults.
+    pub fn credentials(&self) -> Credentials {
+        let user =
+            |v: &Option<String>| v.as_deref().filter(|s| !s.is_empty()).map(Credential::user);
+        Credentials {
+            basic: user(&self.basic),
+            ticket: user(&self.ticket),
+            bearer: user(&self.bearer),
+            cookie: user(&self.cookie),
+            xsrf_token: user(&self.xsrf_token),
+            app_token: None,
+        }
+        .or(default_credentials())
+    }
+
+    pub fn config(&self) -> Config {
+        Config {
+            credentials: self.credentials(),
+            latency: Duration::from_millis(self.latency_ms),
+            max_body_bytes: self.max_body_bytes,
+            ..Config::with_defaults()
+        }
+    }
+}
+
+/// The banner: the URL first (on its own line, for scripts), then the credentials.
+pub fn banner(base_url: &str, creds: &Credentials) -> String {
+    let shown = |c: &Option<Credential>| match c {
+        None => "(not enabled)".to_string(),
+        Some(c) if c.origin == Origin::User => "(set by you, not shown)".to_string(),
+        Some(c) => c.expose().to_string(),
+    };
+    let mut out = format!("soconform reference server listening on {base_url}\n");
+    out.push_str(&format!(
+        "  POST {base_url}/v1/Agents/User/SaveUserGroup (also GetUserGroup, GetAllUserGroups; GET describes)\n"
+    ));
+    out.push_str("Accepted credentials:\n");
+    let basic_hint = match &creds.basic {
+        Some(c) if c.origin == Origin::BuiltIn => format!(
+            "  (Authorization: Basic {})",
+            base64::engine::general_purpose::STANDARD.encode(c.expose())
+        ),
+        _ => String::new(),
+    };
+    out.push_str(&format!(
+        "  Basic      {}{basic_hint}\n",
+        shown(&creds.basic)
+    ));
+    out.push_str(&format!("  SoTicket   {}\n", shown(&creds.ticket)));
+    out.push_str(&format!("  Bearer     {}\n", shown(&creds.bearer)));
+    out.push_str(&format!(
+        "  Session    Cookie: {}  +  X-XSRF-TOKEN: {}\n",
+        shown(&creds.cookie),
+        shown(&creds.xsrf_token)
+    ));
+    out.push_str(&format!(
+        "Set them with --basic/--ticket/--bearer/--cookie/--xsrf-token or {}, {}, {}, {}, {}.\n",
+        env::BASIC,
+        env::TICKET,
+        env::BEARER,
+        env::COOKIE,
+        env::XSRF_TOKEN
+    ));
+    out.push_str(&format!(
+        "Point the suite at it with {}={base_url}. Stop with Ctrl-C or SIGTERM.\n",
+        env::TARGET
+    ));
+    out
+}
+
+pub fn main(args: ServeArgs) -> u8 {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("serve: cannot start the async runtime: {e}");
+            return super::exit::ERROR;
+        }
+    };
+    runtime.block_on(run(args))
+}
+
+async fn run(args: ServeArgs) -> u8 {
+    let config = args.config();
+    let creds = config.credentials.clone();
+    let addr = SocketAddr::new(args.host, args.port);
+    let server = match reference::start(config, addr).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("serve: cannot listen on {addr}: {e}");
+            return super::exit::ERROR;
+        }
+    };
+    print!("{}", banner(server.base_url(), &creds));
+    let _ = std::io::stdout().flush();
+    wait_for_signal().await;
+    println!("Stopping...");
+    server.shutdown().await;
+    println!("Stopped.");
+    let _ = std::io::stdout().flush();
+    super::exit::OK
+}
+
+/// Resolves on Ctrl-C (SIGINT) or, on Unix, SIGTERM.
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Debug, Parser)]
+    struct T {
+        #[command(flatten)]
+        serve: ServeArgs,
+    }
+
+    #[test]
+    fn user_values_are_not_shown() {
+        let t = T::parse_from(["x", "--bearer", "8A:mine", "--port", "0"]);
+        let creds = t.serve.credentials();
+        let text = banner("http://127.0.0.1:1/api", &creds);
+        assert!(!text.contains("8A:mine"), "{text}");
+        assert!(text.contains("(set by you, not shown)"));
+        assert!(text.contains("tje0:Tje0"));
+        assert!(text.contains("dGplMDpUamUw"));
+        assert_eq!(creds.bearer.unwrap().expose(), "8A:mine");
+    }
+
+    #[test]
+    fn empty_values_fall_back_to_defaults() {
+        let t = T::parse_from(["x", "--basic", ""]);
+        assert_eq!(t.serve.credentials().basic.unwrap().origin, Origin::BuiltIn);
+    }
 }
