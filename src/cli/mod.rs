@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 pub mod derive;
+pub mod openapi;
 pub mod serve;
 
 #[derive(Debug, Parser)]
@@ -25,6 +26,8 @@ pub enum Command {
     Serve(serve::ServeArgs),
     /// Derive endpoint descriptions and JSON Schemas from documentation pages.
     Derive(derive::DeriveArgs),
+    /// Print (or write) the derived endpoints as an OpenAPI 3.1 document.
+    Openapi(openapi::OpenapiArgs),
 }
 
 /// Exit codes shared by every subcommand.
@@ -39,6 +42,7 @@ pub fn main() -> ExitCode {
     let code = match cli.command {
         Some(Command::Serve(args)) => serve::main(args),
         Some(Command::Derive(args)) => derive::main(args),
+        Some(Command::Openapi(args)) => openapi::main(args),
         None => {
             eprintln!("soconform: the `run` job is not built yet; see `soconform --help`");
             exit::ERROR
