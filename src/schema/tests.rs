@@ -421,3 +421,17 @@ fn derived_schemas_are_valid_draft_2020_12() {
         jsonschema::draft202012::meta::validate(s).expect("valid 2020-12 schema");
     }
 }
+
+#[test]
+fn typed_array_cells() {
+    let mut pages = carrier_pages();
+    pages.push(md(page_with(&format!(
+        "## Request Body: request \n\nIds, Groups \n\n| Property Name | Type |  Description |\n|---|---|---|\n| Ids | int32[] |  |\n| Groups | UserGroup[] |  |\n\n## Response:\n\n{OK}"
+    ))));
+    let (e, _) = one(&pages);
+    let r = e.request_schema.expect("request");
+    assert!(valid(&r, &json!({"Ids": [1, 2], "Groups": [{"Id": 1}, null]})));
+    assert!(valid(&r, &json!({"Ids": null})));
+    assert!(!valid(&r, &json!({"Ids": ["1"]})));
+    assert!(!valid(&r, &json!({"Groups": [{"Id": "1"}]})));
+}

@@ -536,68 +536,22 @@ impl<'i, 'a> Builder<'i, 'a> {
             Some(o) => format!("{o}.{}", row.name),
             None => row.name.clone(),
         };
+        let declared = cp.and_then(|cp| cp.ty.as_ref().map(|ty| (cp, ty)));
         match doc {
-            Some(t) if t.is_primitive() => {
-                if let Some(cp) = cp {
-                    if let Some(ty) = &cp.ty {
-                        if !clr_matches(ty, &t) {
-                            let cell = row.type_cell.clone().unwrap_or_default();
-                            self.warn(
-                                &cp.file.clone(),
-                                cp.line,
-                                format!("`{qualified}` is {} on the carrier page but `{cell}` on the reference pages; the schemas follow the reference pages", ty.short()),
-                            );
-                        }
-                    }
-                }
-                Ok(primitive_schema(&t))
-            }
-            Some(DocType::Carrier(c)) => {
-                if let Some(JsonProp { ty: Some(ty), .. }) = cp {
-                    if named_of(ty).map(short_name) != Some(c.as_str()) {
-                        let cp = cp.cloned();
-                        if let Some(cp) = cp {
-                            self.warn(
-                                &cp.file,
-                                cp.line,
-                                format!("`{qualified}` is {} on the carrier page but `{c}` on the reference pages; the schemas follow the reference pages", ty.short()),
-                            );
-                        }
-                    }
-                }
-                self.carrier_ref(&c, row.line)
-            }
-            Some(DocType::Array(Some(inner))) => {
-                let items = match *inner {
-                    DocType::Carrier(c) => self.carrier_ref(&c, row.line)?,
-                    t if t.is_primitive() => primitive_schema(&t),
-                    _ => json!({}),
-                };
-                Ok(json!({"type": ["array", "null"], "items": items}))
-            }
-            other => {
+            Some(DocType::Object | DocType::Array(None)) | None => {
                 // blank, `object` or `array`: ask the carrier page.
-                if let Some(JsonProp { ty: Some(ty), .. }) = cp {
-                    let cp = cp.cloned();
-                    if let Some(cp) = cp {
-                        return self.clr_schema(ty, cp.wire_enum.as_deref(), &cp.file, cp.line);
-                    }
+                if let Some((cp, ty)) = declared {
+                    return self.clr_schema(ty, cp.wire_enum.as_deref(), &cp.file, cp.line);
                 }
-                if other.is_none() {
+                if doc.is_none() {
                     if let Some(c) = carrier_named_in(&row.description) {
                         return self.carrier_ref(&c, row.line);
                     }
                 }
-                let (what, schema) = match other {
-                    None => ("its type cell is blank", json!({})),
-                    Some(DocType::Array(_)) => (
-                        "the page says only `array`",
-                        json!({"type": ["array", "null"]}),
-                    ),
-                    _ => (
-                        "the page says only `object`",
-                        json!({"type": ["object", "null"]}),
-                    ),
+                let what = match doc {
+                    None => "its type cell is blank",
+                    Some(DocType::Array(_)) => "the page says only `array`",
+                    _ => "the page says only `object`",
                 };
                 let file = self.file;
                 self.warn(
@@ -605,8 +559,47 @@ impl<'i, 'a> Builder<'i, 'a> {
                     row.line,
                     format!("`{qualified}`: {what} and no carrier page among the inputs declares it; its schema is open"),
                 );
-                Ok(schema)
+                Ok(doc.map(|t| primitive_schema(&t)).unwrap_or(json!({})))
             }
+            Some(t) => {
+                if let Some((cp, ty)) = declared {
+                    let agrees = match &t {
+                        DocType::Carrier(c) => named_of(ty).map(short_name) == Some(c.as_str()),
+                        DocType::Array(_) => matches!(ty, ClrType::Array(_)),
+                        t => clr_matches(ty, t),
+                    };
+                    if !agrees {
+                        let cell = row.type_cell.clone().unwrap_or_default();
+                        self.warn(
+                            &cp.file,
+                            cp.line,
+                            format!("`{qualified}` is {} on the carrier page but `{cell}` on the reference pages; the schemas follow the reference pages", ty.short()),
+                        );
+                    }
+                }
+                self.doc_schema(&t, &qualified, row.line)
+            }
+        }
+    }
+
+    /// The schema of a type the page names precisely (a primitive, a carrier, `T[]`).
+    fn doc_schema(&mut self, t: &DocType, what: &str, line: usize) -> Result<Value, DocError> {
+        match t {
+            DocType::Carrier(c) => self.carrier_ref(c, line),
+            DocType::Array(Some(inner)) => {
+                let items = self.doc_schema(inner, what, line)?;
+                Ok(json!({"type": ["array", "null"], "items": items}))
+            }
+            DocType::Object | DocType::Array(None) => {
+                let file = self.file;
+                self.warn(
+                    file,
+                    line,
+                    format!("`{what}`: the items of the array are only `object` or `array`; their schema is open"),
+                );
+                Ok(primitive_schema(t))
+            }
+            t => Ok(primitive_schema(t)),
         }
     }
 
