@@ -475,6 +475,29 @@ fn the_command_writes_checks_and_fails_as_documented() {
         stderr.contains("spec/agents-webapi.md:15: expected the title heading"),
         "{stderr}"
     );
+
+    // openapi: stdout by default, --out FILE otherwise; the same document either way.
+    let out = Command::new(bin)
+        .current_dir(root())
+        .arg("openapi")
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+    let printed: Value = serde_json::from_slice(&out.stdout).expect("openapi prints JSON");
+    let file = std::env::temp_dir().join(format!("soconform-openapi-{}.json", std::process::id()));
+    let out = Command::new(bin)
+        .current_dir(root())
+        .args(["openapi", "--out"])
+        .arg(&file)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stdout.is_empty());
+    let written: Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).expect("written")).expect("JSON");
+    let _ = std::fs::remove_file(&file);
+    assert_eq!(printed, written);
+    assert_eq!(printed["openapi"], "3.1.0");
 }
 
 /// Resolves a local `#/a/b` pointer in `doc`.

@@ -430,7 +430,10 @@ fn typed_array_cells() {
     ))));
     let (e, _) = one(&pages);
     let r = e.request_schema.expect("request");
-    assert!(valid(&r, &json!({"Ids": [1, 2], "Groups": [{"Id": 1}, null]})));
+    assert!(valid(
+        &r,
+        &json!({"Ids": [1, 2], "Groups": [{"Id": 1}, null]})
+    ));
     assert!(valid(&r, &json!({"Ids": null})));
     assert!(!valid(&r, &json!({"Ids": ["1"]})));
     assert!(!valid(&r, &json!({"Groups": [{"Id": "1"}]})));
