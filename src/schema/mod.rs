@@ -528,7 +528,19 @@ pub fn derive_page(
     let (shape, named_carrier, primitive) = response_shape(page, file)?;
     let rows = &page.response.properties;
     let carrier = named_carrier.or_else(|| {
-        if rows.is_empty() || matches!(shape, BodyShape::Primitive) {
+        if matches!(shape, BodyShape::Primitive) || primitive.is_some() {
+            return None;
+        }
+        // `## Response: object` pages describe the carrier: "Carrier object for X."
+        if let Some(c) = page
+            .response
+            .description
+            .iter()
+            .find_map(|d| types::carrier_named_in(d))
+        {
+            return Some(c);
+        }
+        if rows.is_empty() {
             return None;
         }
         let names: BTreeSet<&str> = rows.iter().map(|r| r.name.as_str()).collect();

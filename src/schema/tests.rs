@@ -438,3 +438,19 @@ fn typed_array_cells() {
     assert!(!valid(&r, &json!({"Ids": ["1"]})));
     assert!(!valid(&r, &json!({"Groups": [{"Id": "1"}]})));
 }
+
+#[test]
+fn response_object_carrier_named_in_its_description() {
+    let mut pages = carrier_pages();
+    pages.push(md(page_with(&format!(
+        "## Response: object\n\nThe main user group.\n\nCarrier object for UserGroup.\nServices for the UserGroup Carrier is available from the User Agent.\n\n{OK}\nResponse body: object\n\n{USERGROUP_ROWS}"
+    ))));
+    let (e, _) = one(&pages);
+    assert_eq!(e.description.response_body.shape, BodyShape::Object);
+    assert_eq!(
+        e.description.response_body.carrier.as_deref(),
+        Some("UserGroup")
+    );
+    assert_eq!(e.response_schema["$ref"], "#/$defs/UserGroup");
+    assert!(valid(&e.response_schema, &usergroup()));
+}
