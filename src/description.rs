@@ -91,11 +91,15 @@ pub struct ResponseStatus {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ResponseBody {
-    /// `object`, `array`, or `none` (e.g. a 204 response).
+    /// `object`, `array`, `primitive` (e.g. `## Response:bool`), or `none` (e.g. a 204 response).
     pub shape: BodyShape,
     /// The carrier named by `### Response body: <Carrier>` (or inferred from the properties).
     pub carrier: Option<String>,
     pub properties: Vec<PropertyDoc>,
+    /// The doc's type name of a primitive body (shape `primitive`) or of the items of an
+    /// array of primitives (shape `array`), e.g. `bool`. Absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primitive: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -103,6 +107,8 @@ pub struct ResponseBody {
 pub enum BodyShape {
     Object,
     Array,
+    /// A single JSON value of a primitive type (`## Response:bool`).
+    Primitive,
     None,
 }
 

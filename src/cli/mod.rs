@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 pub mod derive;
 pub mod launch;
+pub mod openapi;
 pub mod run;
 pub mod serve;
 
@@ -29,6 +30,8 @@ pub enum Command {
     Serve(serve::ServeArgs),
     /// Derive endpoint descriptions and JSON Schemas from documentation pages.
     Derive(derive::DeriveArgs),
+    /// Print (or write) the derived endpoints as an OpenAPI 3.1 document.
+    Openapi(openapi::OpenapiArgs),
 }
 
 /// Exit codes shared by every subcommand.
@@ -43,6 +46,7 @@ pub fn main() -> ExitCode {
     let code = match cli.command {
         Some(Command::Serve(args)) => serve::main(args),
         Some(Command::Derive(args)) => derive::main(args),
+        Some(Command::Openapi(args)) => openapi::main(args),
         Some(Command::Run(args)) => run::main(args),
         // The main job: the whole suite against the embedded server, with its report.
         None => run::main(run::RunArgs { report: Some("report".into()), ..Default::default() }),
