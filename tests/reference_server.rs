@@ -1402,6 +1402,7 @@ async fn thousands_of_concurrent_saves_all_read_back() {
 
 // ---------------------------------------------------------------- `serve`
 
+#[cfg(unix)]
 #[test]
 fn serve_prints_its_url_serves_and_stops_on_sigterm() {
     use std::io::{BufRead, BufReader, Read};

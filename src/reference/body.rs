@@ -66,7 +66,15 @@ pub async fn read_limited(
     }
     if over {
         drop(buf);
-        drain(body, limit.saturating_mul(8).max(8 * 1024 * 1024)).await;
+        // A client waiting for `100 Continue` has sent nothing yet: answer at once
+        // (polling the body would ask it to send).
+        let expects_continue = headers
+            .get(header::EXPECT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("100-continue"));
+        if !expects_continue {
+            drain(body, limit.saturating_mul(8).max(8 * 1024 * 1024)).await;
+        }
         return Err(ApiError::too_large(limit));
     }
     Ok(buf)
