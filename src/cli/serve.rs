@@ -9,7 +9,8 @@ use std::io::Write as _;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-#[derive(Debug, clap::Args)]
+/// The `serve` flags. Its `Debug` redacts the credential values.
+#[derive(clap::Args)]
 pub struct ServeArgs {
     /// Port to listen on (0 picks a free one; the printed URL says which).
     #[arg(long, default_value_t = 8080)]
@@ -39,6 +40,23 @@ pub struct ServeArgs {
     /// Largest request body accepted, in bytes (larger: 413).
     #[arg(long = "max-body-bytes", default_value_t = DEFAULT_MAX_BODY_BYTES, value_name = "BYTES")]
     pub max_body_bytes: usize,
+}
+
+impl std::fmt::Debug for ServeArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let redacted = |v: &Option<String>| v.as_ref().map(|_| "***");
+        f.debug_struct("ServeArgs")
+            .field("port", &self.port)
+            .field("host", &self.host)
+            .field("basic", &redacted(&self.basic))
+            .field("ticket", &redacted(&self.ticket))
+            .field("bearer", &redacted(&self.bearer))
+            .field("cookie", &redacted(&self.cookie))
+            .field("xsrf_token", &redacted(&self.xsrf_token))
+            .field("latency_ms", &self.latency_ms)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .finish()
+    }
 }
 
 impl ServeArgs {
@@ -192,6 +210,7 @@ mod tests {
         assert!(text.contains("tje0:Tje0"));
         assert!(text.contains("dGplMDpUamUw"));
         assert_eq!(creds.bearer.unwrap().expose(), "8A:mine");
+        assert!(!format!("{:?}", t.serve).contains("8A:mine"));
     }
 
     #[test]
