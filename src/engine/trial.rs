@@ -561,12 +561,12 @@ async fn response_checks(
         }
         st.case_check("select", outcome);
     }
-    let kept = |p: &str| selection.as_ref().is_some_and(|s| !s.kept.contains(p));
+    let nulled = |p: &str| selection.as_ref().is_some_and(|s| !s.kept.contains(p));
     if !case.expect.echo.is_empty() {
         match sent {
             Some(sent) => st.case_check(
                 "echo",
-                checks::same_values(&case.expect.echo, sent, got, &kept),
+                checks::same_values(&case.expect.echo, sent, got, &nulled),
             ),
             None => st.case_check(
                 "echo",
@@ -576,7 +576,7 @@ async fn response_checks(
     }
     let got_id = got.get("Id").and_then(Value::as_i64);
     match case.expect.id {
-        Some(IdExpect::Assigned) if !kept("Id") => st.case_check(
+        Some(IdExpect::Assigned) if !nulled("Id") => st.case_check(
             "id",
             match got_id {
                 Some(id) if id != 0 => Ok(()),
@@ -587,7 +587,7 @@ async fn response_checks(
                 )),
             },
         ),
-        Some(IdExpect::Same) => st.case_check(
+        Some(IdExpect::Same) if !nulled("Id") => st.case_check(
             "id",
             match (got_id, setup_id) {
                 (Some(g), Some(s)) if g == i64::from(s) => Ok(()),
