@@ -62,6 +62,7 @@ pub async fn launch(suite: Arc<Suite>, mut target: Target, run_id: String) -> Re
             limits: target.limits,
             keep_created: target.keep_created,
             run_id,
+            capture_requests: false,
         },
     )?;
     Ok(Launched { engine: Arc::new(engine), server, target_label: label })

@@ -13,7 +13,7 @@ use crate::target::Target;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct RunArgs {
@@ -137,34 +137,15 @@ pub fn execute(suite: Arc<Suite>, target: Target, specs: Vec<TrialSpec>, progres
         let launched = launch::launch(suite, target, launch::new_run_id()).await?;
         let engine = launched.engine.clone();
         let bar = progress_bar(specs.len(), progress);
-        let specs = Arc::new(specs);
-        let next = Arc::new(AtomicUsize::new(0));
-        let slots: Arc<Mutex<Vec<Option<TrialReport>>>> = Arc::new(Mutex::new(vec![None; specs.len()]));
-        let mut workers = tokio::task::JoinSet::new();
-        for _ in 0..concurrency.min(specs.len().max(1)) {
-            let (engine, specs, next, slots, bar) = (engine.clone(), specs.clone(), next.clone(), slots.clone(), bar.clone());
-            workers.spawn(async move {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(spec) = specs.get(i) else { break };
-                    let report = engine.run(spec).await;
-                    bar.tick(&report);
-                    if let Ok(mut s) = slots.lock() {
-                        s[i] = Some(report);
-                    }
-                }
-            });
-        }
-        while let Some(r) = workers.join_next().await {
-            r.map_err(|e| format!("a worker stopped: {e}"))?;
-        }
+        let tick = bar.clone();
+        let on_done: Arc<dyn Fn(&TrialReport) + Send + Sync> = Arc::new(move |r| tick.tick(r));
+        let reports = crate::engine::pool::run_all(engine.clone(), Arc::new(specs), concurrency, on_done).await?;
         bar.finish();
         let sweep = engine.sweep().await;
-        let reports = std::mem::take(&mut *slots.lock().map_err(|_| "poisoned".to_string())?);
         let requests = engine.client.sent();
         drop(launched);
         Ok(RunOutcome {
-            reports: reports.into_iter().flatten().collect(),
+            reports,
             target_label: engine_label(&engine),
             started,
             finished: std::time::SystemTime::now(),

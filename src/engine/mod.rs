@@ -3,6 +3,7 @@
 //! serves `cargo test` (the libtest-mimic harness) and `soconform run`.
 
 mod message;
+pub mod pool;
 mod trial;
 
 pub use message::failure_message;
@@ -33,6 +34,8 @@ pub struct EngineConfig {
     pub keep_created: bool,
     /// Distinguishes this run's groups from other runs' (`soconform-<run>-<n>`).
     pub run_id: String,
+    /// Keep every request sent, unredacted, per trial (for the benchmark's bare replay).
+    pub capture_requests: bool,
 }
 
 pub struct Engine {
@@ -47,6 +50,8 @@ pub struct Engine {
     seq: AtomicU64,
     /// Groups this run created and has not yet marked Deleted: Id -> last known carrier.
     created: Mutex<BTreeMap<i32, Value>>,
+    /// The requests of each trial, in order, when capturing (holds secrets: never printed).
+    captured: Option<Mutex<Vec<Vec<crate::exchange::Request>>>>,
 }
 
 /// Everything known about one trial after it ran.
@@ -100,6 +105,7 @@ impl Engine {
             keep_created: config.keep_created,
             seq: AtomicU64::new(0),
             created: Mutex::new(BTreeMap::new()),
+            captured: config.capture_requests.then(|| Mutex::new(Vec::new())),
         })
     }
 
@@ -123,6 +129,17 @@ impl Engine {
 
     pub async fn run(&self, spec: &TrialSpec) -> TrialReport {
         trial::run(self, spec).await
+    }
+
+    fn capture(&self, requests: Vec<crate::exchange::Request>) {
+        if let Some(Ok(mut c)) = self.captured.as_ref().map(|m| m.lock()) {
+            c.push(requests);
+        }
+    }
+
+    /// The requests captured so far, one list per trial (empty unless capturing).
+    pub fn take_captured(&self) -> Vec<Vec<crate::exchange::Request>> {
+        self.captured.as_ref().and_then(|m| m.lock().ok().map(|mut c| std::mem::take(&mut *c))).unwrap_or_default()
     }
 
     fn remember_created(&self, id: i32, carrier: Value) {

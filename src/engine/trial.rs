@@ -92,6 +92,9 @@ pub(super) async fn run(engine: &Engine, spec: &TrialSpec) -> TrialReport {
         Some(reason) => Verdict::Skipped(reason),
         None => Verdict::of(&st.results),
     };
+    if engine.captured.is_some() {
+        engine.capture(st.exchanges.iter().map(|e| e.request.clone()).collect());
+    }
     let main = st.exchanges.iter().rev().find(|e| e.purpose == "main");
     TrialReport {
         name: spec.name.clone(),
