@@ -5,6 +5,7 @@
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+pub mod bench;
 pub mod derive;
 pub mod launch;
 pub mod openapi;
@@ -32,6 +33,8 @@ pub enum Command {
     Derive(derive::DeriveArgs),
     /// Print (or write) the derived endpoints as an OpenAPI 3.1 document.
     Openapi(openapi::OpenapiArgs),
+    /// Measure the suite's overhead, latency hiding, memory and harness costs.
+    Bench(bench::BenchArgs),
 }
 
 /// Exit codes shared by every subcommand.
@@ -48,6 +51,7 @@ pub fn main() -> ExitCode {
         Some(Command::Derive(args)) => derive::main(args),
         Some(Command::Openapi(args)) => openapi::main(args),
         Some(Command::Run(args)) => run::main(args),
+        Some(Command::Bench(args)) => bench::main(args),
         // The main job: the whole suite against the embedded server, with its report.
         None => run::main(run::RunArgs { report: Some("report".into()), ..Default::default() }),
     };

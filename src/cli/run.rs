@@ -53,6 +53,9 @@ pub struct RunArgs {
     /// Directory holding cases/, schemas/ and spec/ (default: found automatically).
     #[arg(long)]
     pub suite_dir: Option<PathBuf>,
+    /// Print `peak_rss_mib=<n>` at the end (used by `soconform bench`).
+    #[arg(long, hide = true)]
+    pub print_peak_rss: bool,
 }
 
 /// Failures printed in full on the console before the rest are only counted.
@@ -104,6 +107,11 @@ fn run(args: &RunArgs) -> Result<u8, String> {
     if let Some(dir) = &args.report {
         crate::report::write_all(dir, &suite, &outcome).map_err(|e| format!("writing the report to {}: {e}", dir.display()))?;
         eprintln!("report written to {}", dir.display());
+    }
+    if args.print_peak_rss {
+        if let Some(p) = super::bench::peak_rss_mib() {
+            println!("peak_rss_mib={p:.1}");
+        }
     }
     let failed = outcome.reports.iter().any(|r| r.verdict.fails_run(args.strict));
     Ok(if failed { exit::FAILED } else { exit::OK })

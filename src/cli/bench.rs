@@ -1,0 +1,255 @@
+//! `soconform bench`: the figures of issue 7, in one run, ending with `name=value` lines.
+//!
+//! 1. overhead: the full matrix against the embedded server, against a bare client loop
+//!    replaying the very same requests (same concurrency, no checks): `overhead_ratio`.
+//! 2. latency hiding: the full matrix against a server answering after `--latency-ms`,
+//!    against the ideal `requests x latency / concurrency` (`latency_ratio`); the per-trial
+//!    form `trials x latency / concurrency` is printed too (`latency_ratio_per_trial`),
+//!    though a trial that creates, saves, reads back and cleans up pays several round trips.
+//! 3. trials per second, and the peak RSS of a separate `run` process.
+//! 4. harness costs: loading the suite and expanding every trial name (`list_ms`), and
+//!    loading it and resolving one `--exact` name (`exact_ms`), as nextest does per test.
+
+use super::exit;
+use crate::engine::{pool, Engine, EngineConfig, TrialReport};
+use crate::exchange::{HttpClient, Request};
+use crate::matrix::{self, TrialSpec};
+use crate::reference;
+use crate::suite::{Suite, SuitePaths};
+use crate::target::Limits;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct BenchArgs {
+    /// Runs of each timed measurement; the median is reported.
+    #[arg(long, default_value_t = 3)]
+    pub repeat: usize,
+    /// Simulated server latency for the latency-hiding figure.
+    #[arg(long, default_value_t = 20)]
+    pub latency_ms: u64,
+    /// Exchanges in flight (default: the embedded target's default).
+    #[arg(long)]
+    pub concurrency: Option<usize>,
+    /// Skip the peak-memory measurement (it starts a separate `run` process).
+    #[arg(long)]
+    pub skip_memory: bool,
+}
+
+pub fn main(args: BenchArgs) -> u8 {
+    match bench(&args) {
+        Ok(()) => exit::OK,
+        Err(e) => {
+            eprintln!("soconform bench: {e}");
+            exit::ERROR
+        }
+    }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v.get(v.len() / 2).copied().unwrap_or(0.0)
+}
+
+fn timed<T>(f: impl FnOnce() -> T) -> (T, f64) {
+    let t0 = Instant::now();
+    let out = f();
+    (out, t0.elapsed().as_secs_f64())
+}
+
+fn bench(args: &BenchArgs) -> Result<(), String> {
+    let paths = SuitePaths::discover();
+    let repeat = args.repeat.max(1);
+    let mut figures: Vec<(&str, String)> = Vec::new();
+
+    // 4. harness costs, first: they are what nextest pays once per test process.
+    let mut list = vec![];
+    let mut exact = vec![];
+    for _ in 0..repeat.max(5) {
+        let (names, t) = timed(|| -> Result<Vec<String>, String> {
+            let suite = Suite::load(paths.clone()).map_err(|e| e.to_string())?;
+            Ok(matrix::expand_all(&suite).map_err(|e| e.to_string())?.into_iter().map(|s| s.name).collect())
+        });
+        let names = names?;
+        list.push(t * 1000.0);
+        let probe = names.get(names.len() / 2).cloned().unwrap_or_default();
+        let (found, t) = timed(|| -> Result<bool, String> {
+            let suite = Suite::load(paths.clone()).map_err(|e| e.to_string())?;
+            Ok(matrix::find_exact(&suite, &probe).map_err(|e| e.to_string())?.is_some())
+        });
+        if !found? {
+            return Err(format!("--exact could not resolve `{probe}`"));
+        }
+        exact.push(t * 1000.0);
+    }
+
+    let suite = Arc::new(Suite::load(paths).map_err(|e| e.to_string())?);
+    let specs = Arc::new(matrix::expand_all(&suite).map_err(|e| e.to_string())?);
+    let concurrency = args.concurrency.unwrap_or(Limits::embedded().concurrency).max(1);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the tokio runtime: {e}"))?;
+    eprintln!("bench: {} trials, concurrency {concurrency}, {repeat} runs per figure", specs.len());
+
+    // 1. overhead: suite vs a bare replay of the same requests.
+    let mut suite_s = vec![];
+    let mut bare_s = vec![];
+    let mut requests_per_run = 0u64;
+    for i in 0..repeat {
+        let (run, secs) = rt.block_on(run_suite(&suite, &specs, concurrency, Duration::ZERO, true))?;
+        if run.failed > 0 {
+            return Err(format!("{} trials failed against the reference server; fix that before benchmarking", run.failed));
+        }
+        requests_per_run = run.requests;
+        suite_s.push(secs);
+        let bare = rt.block_on(replay(run.captured, &run.base_url, concurrency))?;
+        bare_s.push(bare);
+        eprintln!("bench: overhead run {}: suite {secs:.3} s, bare {bare:.3} s", i + 1);
+    }
+    let (suite_med, bare_med) = (median(suite_s), median(bare_s));
+
+    // 2. latency hiding.
+    let latency = Duration::from_millis(args.latency_ms);
+    let mut lat_s = vec![];
+    let mut lat_requests = 0;
+    for i in 0..repeat {
+        let (run, secs) = rt.block_on(run_suite(&suite, &specs, concurrency, latency, false))?;
+        lat_requests = run.requests;
+        lat_s.push(secs);
+        eprintln!("bench: latency run {}: {secs:.3} s", i + 1);
+    }
+    let lat_med = median(lat_s);
+    let l = latency.as_secs_f64();
+    let ideal_requests = lat_requests as f64 * l / concurrency as f64;
+    let ideal_trials = specs.len() as f64 * l / concurrency as f64;
+
+    // 3. memory, in a process of its own.
+    let peak = if args.skip_memory { None } else { Some(peak_rss_of_run()?) };
+
+    println!("\nsoconform bench ({} trials, {} requests per run, concurrency {concurrency})", specs.len(), requests_per_run);
+    println!("  suite, full matrix      {:>9.3} s", suite_med);
+    println!("  bare client replay      {:>9.3} s", bare_med);
+    println!("  with {} ms latency      {:>9.3} s (ideal {:.3} s by requests, {:.3} s by trials)", args.latency_ms, lat_med, ideal_requests, ideal_trials);
+    figures.push(("overhead_ratio", format!("{:.2}", suite_med / bare_med.max(1e-9))));
+    figures.push(("latency_ratio", format!("{:.2}", lat_med / ideal_requests.max(1e-9))));
+    figures.push(("latency_ratio_per_trial", format!("{:.2}", lat_med / ideal_trials.max(1e-9))));
+    figures.push(("trials_per_s", format!("{:.0}", specs.len() as f64 / suite_med.max(1e-9))));
+    figures.push(("requests_per_s", format!("{:.0}", requests_per_run as f64 / suite_med.max(1e-9))));
+    if let Some(p) = peak {
+        figures.push(("peak_rss_mib", format!("{p:.1}")));
+    }
+    figures.push(("list_ms", format!("{:.1}", median(list))));
+    figures.push(("exact_ms", format!("{:.1}", median(exact))));
+    figures.push(("trials", specs.len().to_string()));
+    figures.push(("concurrency", concurrency.to_string()));
+    for (k, v) in figures {
+        println!("{k}={v}");
+    }
+    Ok(())
+}
+
+struct SuiteRun {
+    failed: usize,
+    requests: u64,
+    captured: Vec<Vec<Request>>,
+    base_url: String,
+}
+
+/// The full matrix against a fresh embedded server; returns the run and its wall time
+/// (server start excluded).
+async fn run_suite(
+    suite: &Arc<Suite>,
+    specs: &Arc<Vec<TrialSpec>>,
+    concurrency: usize,
+    latency: Duration,
+    capture: bool,
+) -> Result<(SuiteRun, f64), String> {
+    let mut config = reference::Config::with_defaults();
+    config.latency = latency;
+    let credentials = config.credentials.clone();
+    let server = reference::start(config, ([127, 0, 0, 1], 0).into()).await.map_err(|e| e.to_string())?;
+    let limits = Limits { concurrency, ..Limits::embedded() };
+    let engine = Arc::new(Engine::new(
+        suite.clone(),
+        EngineConfig {
+            base_url: server.base_url().to_string(),
+            credentials,
+            limits,
+            keep_created: false,
+            run_id: super::launch::new_run_id(),
+            capture_requests: capture,
+        },
+    )?);
+    let noop: Arc<dyn Fn(&TrialReport) + Send + Sync> = Arc::new(|_| {});
+    let t0 = Instant::now();
+    let reports = pool::run_all(engine.clone(), specs.clone(), concurrency, noop).await?;
+    let secs = t0.elapsed().as_secs_f64();
+    let failed = reports.iter().filter(|r| r.verdict.fails_run(false)).count();
+    let run = SuiteRun { failed, requests: engine.client.sent(), captured: engine.take_captured(), base_url: engine.base_url.clone() };
+    server.shutdown().await;
+    Ok((run, secs))
+}
+
+/// Sends the captured requests again to a fresh server, each trial's requests in order,
+/// `concurrency` trials at a time, checking nothing.
+async fn replay(trials: Vec<Vec<Request>>, old_base: &str, concurrency: usize) -> Result<f64, String> {
+    let server = reference::start(reference::Config::with_defaults(), ([127, 0, 0, 1], 0).into())
+        .await
+        .map_err(|e| e.to_string())?;
+    let new_base = server.base_url().to_string();
+    let client = Arc::new(HttpClient::new(Limits { concurrency, ..Limits::embedded() }).map_err(|e| e.to_string())?);
+    let trials: Arc<Vec<Vec<Request>>> = Arc::new(
+        trials
+            .into_iter()
+            .map(|t| t.into_iter().map(|mut r| {
+                r.url = r.url.replacen(old_base, &new_base, 1);
+                r
+            }).collect())
+            .collect(),
+    );
+    let next = Arc::new(AtomicUsize::new(0));
+    let t0 = Instant::now();
+    let mut workers = tokio::task::JoinSet::new();
+    for _ in 0..concurrency {
+        let (client, trials, next) = (client.clone(), trials.clone(), next.clone());
+        workers.spawn(async move {
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(reqs) = trials.get(i) else { break };
+                for r in reqs {
+                    let _ = client.send("bare", r.clone()).await;
+                }
+            }
+        });
+    }
+    while let Some(r) = workers.join_next().await {
+        r.map_err(|e| e.to_string())?;
+    }
+    let secs = t0.elapsed().as_secs_f64();
+    server.shutdown().await;
+    Ok(secs)
+}
+
+/// Runs `soconform run --print-peak-rss` as a child and reads the figure it prints.
+fn peak_rss_of_run() -> Result<f64, String> {
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find this executable: {e}"))?;
+    let out = std::process::Command::new(exe)
+        .args(["run", "--print-peak-rss"])
+        .output()
+        .map_err(|e| format!("cannot start a `run` process: {e}"))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines()
+        .find_map(|l| l.strip_prefix("peak_rss_mib="))
+        .and_then(|v| v.trim().parse().ok())
+        .ok_or_else(|| format!("the `run` process printed no peak_rss_mib (exit {:?})", out.status.code()))
+}
+
+/// Peak resident set size of this process in MiB (Linux `VmHWM`), if known.
+pub fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb: f64 = status.lines().find_map(|l| l.strip_prefix("VmHWM:"))?.trim().trim_end_matches("kB").trim().parse().ok()?;
+    Some(kb / 1024.0)
+}
