@@ -13,6 +13,7 @@ use soconform::checks::Verdict;
 use soconform::cli::launch::{self, Launched};
 use soconform::engine::{failure_message, TrialReport};
 use soconform::exchange::auth_headers;
+use soconform::generate::GenerationConfig;
 use soconform::matrix::{self, TrialSpec};
 use soconform::suite::{Suite, SuitePaths};
 use soconform::target::Target;
@@ -73,9 +74,20 @@ impl Shared {
 fn main() -> ExitCode {
     let mut args = Arguments::from_args();
     let suite = match Suite::load(SuitePaths::under(Path::new(env!("CARGO_MANIFEST_DIR")))) {
-        Ok(s) => Arc::new(s),
+        Ok(s) => s,
         Err(e) => {
             eprintln!("soconform: cannot load the suite: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    // SOCONF_GENERATED / SOCONF_SEED: how many generated bodies, from which seed.
+    let suite = match GenerationConfig::from_env() {
+        Ok(generation) => Arc::new(Suite {
+            generation,
+            ..suite
+        }),
+        Err(e) => {
+            eprintln!("soconform: {e}");
             return ExitCode::from(2);
         }
     };
@@ -143,15 +155,10 @@ fn main() -> ExitCode {
 
     if let Some(Ok(running)) = shared.running.get() {
         let sweep = running.rt.block_on(running.launched.engine.sweep());
-        if !sweep.marked_deleted.is_empty() {
-            eprintln!(
-                "soconform: marked {} leftover groups Deleted: {:?}",
-                sweep.marked_deleted.len(),
-                sweep.marked_deleted
-            );
-        }
-        for (id, e) in &sweep.failed {
-            eprintln!("soconform: could not mark group {id} Deleted: {e}");
+        if !sweep.created.is_empty() || !sweep.clean() {
+            for line in sweep.summary_lines() {
+                eprintln!("soconform: {line}");
+            }
         }
     }
     if let Ok(w) = shared.warnings.lock() {

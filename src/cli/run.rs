@@ -38,6 +38,13 @@ pub struct RunArgs {
     /// Leave the groups this run creates as they are (default: mark them Deleted).
     #[arg(long)]
     pub keep_created: bool,
+    /// Generated bodies per generated case (valid and invalid; default 16, or
+    /// SOCONF_GENERATED; 0 = none).
+    #[arg(long, value_name = "N")]
+    pub generated: Option<u32>,
+    /// First generator seed (default 1, or SOCONF_SEED): seeds are S, S+1, ...
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
     /// Run only trials whose name contains this text (repeatable: any matches).
     #[arg(long)]
     pub filter: Vec<String>,
@@ -84,7 +91,15 @@ fn run(args: &RunArgs) -> Result<u8, String> {
         .as_deref()
         .map(SuitePaths::under)
         .unwrap_or_else(SuitePaths::discover);
-    let suite = Arc::new(Suite::load(paths).map_err(|e| e.to_string())?);
+    let mut suite = Suite::load(paths).map_err(|e| e.to_string())?;
+    suite.generation = crate::generate::GenerationConfig::from_env()?;
+    if let Some(n) = args.generated {
+        suite.generation.count = n;
+    }
+    if let Some(s) = args.seed {
+        suite.generation.seed = s;
+    }
+    let suite = Arc::new(suite);
     let specs = select_specs(&suite, args)?;
     if args.list {
         for s in &specs {
@@ -284,20 +299,7 @@ fn print_outcome(o: &RunOutcome, args: &RunArgs) {
         secs
     );
     print!("{}", summary::render(&o.reports, args.strict));
-    if !o.sweep.marked_deleted.is_empty() {
-        println!(
-            "cleanup: marked {} leftover groups Deleted",
-            o.sweep.marked_deleted.len()
-        );
-    }
-    for (id, e) in &o.sweep.failed {
-        println!("cleanup: could not mark group {id} Deleted: {e}");
-    }
-    if !o.sweep.kept.is_empty() {
-        println!(
-            "cleanup: kept {} created groups (--keep-created): {:?}",
-            o.sweep.kept.len(),
-            o.sweep.kept
-        );
+    for line in o.sweep.summary_lines() {
+        println!("{line}");
     }
 }

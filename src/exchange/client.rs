@@ -12,6 +12,8 @@ use tokio::sync::Mutex;
 pub enum TransportError {
     #[error("could not connect: {0}")]
     Connect(String),
+    #[error("could not connect within {0:?} (the connect timeout)")]
+    ConnectTimeout(Duration),
     #[error("no complete response within {0:?} (the total timeout)")]
     Timeout(Duration),
     #[error("response body exceeds the {limit}-byte limit (max body size)")]
@@ -21,6 +23,16 @@ pub enum TransportError {
     #[error("{0}")]
     Other(String),
 }
+
+impl TransportError {
+    /// The words every budget refusal starts with (trials look for them).
+    pub const BUDGET_EXHAUSTED: &'static str = "request budget exhausted";
+}
+
+/// Requests that put the target back as it was (marking this run's groups Deleted, and
+/// the one listing that finds them) are sent even after `--max-requests` is reached:
+/// leaving the server as found comes first. They still count, and still keep `--rps`.
+pub const CLEANUP_PURPOSES: [&str; 2] = ["cleanup", "sweep"];
 
 pub struct HttpClient {
     inner: reqwest::Client,
@@ -75,7 +87,7 @@ impl HttpClient {
     pub async fn send(&self, purpose: &'static str, request: Request) -> Exchange {
         let started = SystemTime::now();
         let t0 = Instant::now();
-        let response = self.send_inner(&request).await;
+        let response = self.send_inner(purpose, &request).await;
         Exchange {
             purpose,
             request,
@@ -85,12 +97,27 @@ impl HttpClient {
         }
     }
 
-    async fn send_inner(&self, request: &Request) -> Result<Response, TransportError> {
-        let n = self.sent.fetch_add(1, Ordering::Relaxed);
+    async fn send_inner(
+        &self,
+        purpose: &str,
+        request: &Request,
+    ) -> Result<Response, TransportError> {
         if let Some(max) = self.limits.max_requests {
-            if n >= max {
-                return Err(TransportError::BudgetExhausted(max));
+            if !CLEANUP_PURPOSES.contains(&purpose) {
+                // Count only what is sent: a refused request does not use the budget.
+                let taken = self
+                    .sent
+                    .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                        (n < max).then_some(n + 1)
+                    });
+                if taken.is_err() {
+                    return Err(TransportError::BudgetExhausted(max));
+                }
+            } else {
+                self.sent.fetch_add(1, Ordering::Relaxed);
             }
+        } else {
+            self.sent.fetch_add(1, Ordering::Relaxed);
         }
         self.pace().await;
         let total = self.limits.total_timeout;
@@ -110,10 +137,7 @@ impl HttpClient {
         if let Some(body) = &request.body {
             rb = rb.body(body.clone());
         }
-        let mut resp = rb
-            .send()
-            .await
-            .map_err(|e| classify(&e, self.limits.total_timeout))?;
+        let mut resp = rb.send().await.map_err(|e| classify(&e, &self.limits))?;
         let status = resp.status().as_u16();
         let headers = resp
             .headers()
@@ -130,11 +154,7 @@ impl HttpClient {
             return Err(TransportError::BodyTooLarge { limit });
         }
         let mut body = Vec::new();
-        while let Some(chunk) = resp
-            .chunk()
-            .await
-            .map_err(|e| classify(&e, self.limits.total_timeout))?
-        {
+        while let Some(chunk) = resp.chunk().await.map_err(|e| classify(&e, &self.limits))? {
             if body.len() + chunk.len() > limit {
                 return Err(TransportError::BodyTooLarge { limit });
             }
@@ -148,9 +168,12 @@ impl HttpClient {
     }
 }
 
-fn classify(e: &reqwest::Error, total: Duration) -> TransportError {
+fn classify(e: &reqwest::Error, limits: &Limits) -> TransportError {
+    if e.is_timeout() && e.is_connect() {
+        return TransportError::ConnectTimeout(limits.connect_timeout);
+    }
     if e.is_timeout() {
-        return TransportError::Timeout(total);
+        return TransportError::Timeout(limits.total_timeout);
     }
     // The chain of sources holds the useful part ("connection refused", "unexpected EOF").
     let mut msg = e.to_string();
