@@ -39,6 +39,15 @@ pub(super) async fn finish(
     if !matches!(report.verdict, Verdict::Fail | Verdict::Warn) {
         return report;
     }
+    // A server that did not answer says nothing about the body, and shrinking would only
+    // wait for it again.
+    if let Some(e) = report.exchanges.iter().find_map(|e| e.error.as_deref()) {
+        report.notes.push(format!(
+            "not shrunk: an exchange got no answer ({e}); replay: soconform run --exact '{}'",
+            spec.name
+        ));
+        return report;
+    }
     let target = (report.verdict.clone(), failing_checks(&report));
     let mut current = generated.body.clone();
     let (mut steps, mut runs) = (0usize, 0usize);

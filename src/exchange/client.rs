@@ -176,13 +176,31 @@ fn classify(e: &reqwest::Error, limits: &Limits) -> TransportError {
         return TransportError::Timeout(limits.total_timeout);
     }
     // The chain of sources holds the useful part ("connection refused", "unexpected EOF").
-    let mut msg = e.to_string();
+    let mut chain = vec![e.to_string()];
     let mut src = std::error::Error::source(e);
     while let Some(s) = src {
-        msg.push_str(": ");
-        msg.push_str(&s.to_string());
+        chain.push(s.to_string());
         src = s.source();
     }
+    let inner = chain.last().cloned().unwrap_or_default();
+    let lower = chain.join(": ").to_ascii_lowercase();
+    let summary = if lower.contains("invalid http") || lower.contains("parse") {
+        Some("the answer is not valid HTTP/1.1")
+    } else if lower.contains("reset by peer") {
+        Some("the connection was reset")
+    } else if lower.contains("end of file before message length") {
+        Some("the body ended before the length its Content-Length announced")
+    } else if lower.contains("connection closed before message completed")
+        || lower.contains("incomplete message")
+    {
+        Some("the connection closed before a complete answer")
+    } else {
+        None
+    };
+    let msg = match summary {
+        Some(s) => format!("{s} ({inner})"),
+        None => chain.join(": "),
+    };
     if e.is_connect() {
         TransportError::Connect(msg)
     } else {
