@@ -6,7 +6,7 @@
 //! seed replays exactly; a failing body shrinks by [`shrink_candidates`].
 //!
 //! Safety toward a live server is part of the design: every body carries the `{name}`
-//! placeholder in a string property (the suite's recognisable, per-run group name), and
+//! placeholder in a string (the suite's recognisable, per-run group name), and
 //! the primary key is only ever absent or `0` (valid) or a value that cannot be read as
 //! a non-zero number (invalid), so a generated body can only create, never overwrite.
 
@@ -421,13 +421,16 @@ fn wrong_for(kind: &PropKind, rng: &mut Rng) -> (Value, String) {
 }
 
 fn invalid(model: &CarrierModel, rng: &mut Rng) -> Generated {
-    // One in five: the carrier itself is not an object.
+    // One in five: the carrier itself is not an object. It still carries the name, so a
+    // server that saves it anyway creates a group the suite recognises (a number or a
+    // boolean could not, so they are not sent).
     if rng.chance(1, 5) {
-        let (v, what) = match rng.below(4) {
-            0 => (json!(5), "a number"),
-            1 => (json!("{name}"), "a string"),
-            2 => (json!(["{name}"]), "an array"),
-            _ => (json!(true), "a boolean"),
+        let (v, what) = match rng.below(2) {
+            0 => (json!("{name}"), "a string"),
+            _ => (
+                json!([{"Value": "{name}", "Tooltip": "carrier in an array"}]),
+                "an array of carriers",
+            ),
         };
         return Generated {
             body: json!({ model.wrapper.as_str(): v }),
@@ -604,6 +607,8 @@ mod tests {
                     assert!(n.is_none_or(|n| n == 0.0), "usable Id {id}");
                     assert!(!id.is_boolean());
                 }
+            } else {
+                assert!(c.to_string().contains("{name}"), "a nameless carrier: {c}");
             }
         }
         assert!(!kinds.contains("TableRight") && !kinds.contains("FieldProperties"));
