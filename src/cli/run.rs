@@ -299,6 +299,17 @@ fn print_outcome(o: &RunOutcome, args: &RunArgs) {
         secs
     );
     print!("{}", summary::render(&o.reports, args.strict));
+    let budget = o
+        .reports
+        .iter()
+        .filter(|r| {
+            matches!(&r.verdict, crate::checks::Verdict::Skipped(m)
+                if m.contains(crate::exchange::TransportError::BUDGET_EXHAUSTED))
+        })
+        .count();
+    if budget > 0 {
+        println!("{budget} trials were skipped: the request budget (--max-requests) ran out before they could send all their requests");
+    }
     for line in o.sweep.summary_lines() {
         println!("{line}");
     }
