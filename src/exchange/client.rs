@@ -102,8 +102,8 @@ impl HttpClient {
         purpose: &str,
         request: &Request,
     ) -> Result<Response, TransportError> {
-        if let Some(max) = self.limits.max_requests {
-            if !CLEANUP_PURPOSES.contains(&purpose) {
+        match self.limits.max_requests {
+            Some(max) if !CLEANUP_PURPOSES.contains(&purpose) => {
                 // Count only what is sent: a refused request does not use the budget.
                 let taken = self
                     .sent
@@ -113,11 +113,10 @@ impl HttpClient {
                 if taken.is_err() {
                     return Err(TransportError::BudgetExhausted(max));
                 }
-            } else {
+            }
+            _ => {
                 self.sent.fetch_add(1, Ordering::Relaxed);
             }
-        } else {
-            self.sent.fetch_add(1, Ordering::Relaxed);
         }
         self.pace().await;
         let total = self.limits.total_timeout;
