@@ -3,7 +3,8 @@
 //! Data flows one way: documentation pages ([`docs`]) -> endpoint descriptions and JSON
 //! Schemas ([`schema`]) -> cases ([`cases`]) -> trials ([`matrix`]) -> HTTP exchanges
 //! ([`exchange`]) -> decoding ([`decode`]) and checks ([`checks`]) -> verdicts -> reports.
-//! The embedded reference server ([`reference`]) sits apart: the suite only starts it.
+//! Generated bodies ([`generate`]) join the case files as a second source of request
+//! bodies. The embedded reference server ([`reference`]) sits apart: the suite only starts it.
 
 pub mod auth;
 pub mod cases;
@@ -15,6 +16,7 @@ pub mod description;
 pub mod docs;
 pub mod engine;
 pub mod exchange;
+pub mod generate;
 pub mod matrix;
 pub mod reference;
 pub mod report;

@@ -2,6 +2,10 @@
 //! (`save_user_group::select::single_name::value::json->xml::basic`), and a name can be
 //! resolved back to its spec by expanding only the one case it names, so nextest's
 //! process-per-test `--exact` calls stay cheap.
+//!
+//! A case whose body is generated (`request.generate`) also expands over the run's seeds,
+//! the seed in the name (`save_user_group::generated::valid::seed_7::json->json::any`);
+//! `--exact` reads the seed from the name, so any seed replays, configured or not.
 
 use crate::auth::AuthMode;
 use crate::cases::{AxisValue, Case, SelectVariant};
@@ -29,6 +33,8 @@ pub struct TrialSpec {
     pub accept: Option<MediaValue>,
     pub auth: AuthMode,
     pub select: Option<SelectVariant>,
+    /// The generator seed of a `generate` case's trial.
+    pub seed: Option<u64>,
 }
 
 impl TrialSpec {
@@ -80,7 +86,18 @@ pub fn find_exact(suite: &Suite, name: &str) -> Result<Option<TrialSpec>, Matrix
             continue;
         }
         if let Some(ci) = file.cases.iter().position(|c| c.id == id) {
-            let trials = expand_case(suite, fi, ci)?;
+            let trials = if file.cases[ci].request.generate.is_some() {
+                let Some(seed) = parts
+                    .next()
+                    .and_then(|s| s.strip_prefix(SEED_PREFIX))
+                    .and_then(|s| s.parse::<u64>().ok())
+                else {
+                    return Ok(None);
+                };
+                expand_seeds(suite, fi, ci, &[seed])?
+            } else {
+                expand_case(suite, fi, ci)?
+            };
             let hit = trials.into_iter().find(|t| t.name == name);
             return Ok(hit.filter(|t| t.name.starts_with(endpoint)));
         }
@@ -88,8 +105,22 @@ pub fn find_exact(suite: &Suite, name: &str) -> Result<Option<TrialSpec>, Matrix
     Ok(None)
 }
 
-/// The trials of one case.
+/// The name segment before a generated trial's seed (`seed_7`).
+pub const SEED_PREFIX: &str = "seed_";
+
+/// The trials of one case (for a `generate` case, one set per configured seed).
 pub fn expand_case(suite: &Suite, fi: usize, ci: usize) -> Result<Vec<TrialSpec>, MatrixError> {
+    let seeds = suite.generation.seeds();
+    expand_seeds(suite, fi, ci, &seeds)
+}
+
+/// The trials of one case; `seeds` only matter for a `generate` case.
+fn expand_seeds(
+    suite: &Suite,
+    fi: usize,
+    ci: usize,
+    seeds: &[u64],
+) -> Result<Vec<TrialSpec>, MatrixError> {
     let (path, file) = &suite.cases.files[fi];
     let case = &file.cases[ci];
     let err = |message: String| MatrixError {
@@ -115,6 +146,11 @@ pub fn expand_case(suite: &Suite, fi: usize, ci: usize) -> Result<Vec<TrialSpec>
     } else {
         case.axes.select.iter().cloned().map(Some).collect()
     };
+    let seeds: Vec<Option<u64>> = if case.request.generate.is_some() {
+        seeds.iter().copied().map(Some).collect()
+    } else {
+        vec![None]
+    };
 
     let prefix: Arc<str> = format!(
         "{}::{}::{}",
@@ -123,14 +159,23 @@ pub fn expand_case(suite: &Suite, fi: usize, ci: usize) -> Result<Vec<TrialSpec>
         case.id.split_once('.').map_or("", |(_, s)| s)
     )
     .into();
-    let mut out =
-        Vec::with_capacity(selects.len() * content_types.len() * accepts.len() * auths.len());
-    for select in &selects {
+    let mut out = Vec::with_capacity(
+        seeds.len() * selects.len() * content_types.len() * accepts.len() * auths.len(),
+    );
+    for (seed, select) in seeds
+        .iter()
+        .flat_map(|seed| selects.iter().map(move |s| (*seed, s)))
+    {
         for ct in &content_types {
             for acc in &accepts {
                 for auth in &auths {
                     let mut name = String::with_capacity(prefix.len() + 48);
                     name.push_str(&prefix);
+                    if let Some(seed) = seed {
+                        name.push_str("::");
+                        name.push_str(SEED_PREFIX);
+                        name.push_str(&seed.to_string());
+                    }
                     if let Some(s) = select {
                         name.push_str("::");
                         name.push_str(&s.id);
@@ -149,6 +194,7 @@ pub fn expand_case(suite: &Suite, fi: usize, ci: usize) -> Result<Vec<TrialSpec>
                         accept: acc.clone(),
                         auth: auth.clone(),
                         select: select.clone(),
+                        seed,
                     });
                 }
             }

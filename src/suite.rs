@@ -4,6 +4,7 @@
 
 use crate::cases::{self, CaseSet};
 use crate::description::EndpointDescription;
+use crate::generate::GenerationConfig;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -79,6 +80,9 @@ pub struct Suite {
     pub paths: SuitePaths,
     pub cases: CaseSet,
     pub endpoints: BTreeMap<String, Endpoint>,
+    /// How many generated bodies the `generate` cases expand over, from which seed
+    /// (defaults; `run` and the test harness set it from flags and `SOCONF_*`).
+    pub generation: GenerationConfig,
 }
 
 const ENDPOINT_SUFFIX: &str = ".endpoint.json";
@@ -106,6 +110,7 @@ impl Suite {
             paths,
             cases,
             endpoints,
+            generation: GenerationConfig::default(),
         })
     }
 

@@ -183,8 +183,17 @@ impl Target {
 }
 
 fn validate_url(u: &str) -> Result<(), TargetError> {
+    // Credentials in the URL would be printed with it (target line, curl, reports): refuse
+    // them before the URL appears in any message.
     let parsed = reqwest::Url::parse(u)
-        .map_err(|e| TargetError::Url(format!("{}: `{u}` is not a URL: {e}", env::TARGET)))?;
+        .map_err(|e| TargetError::Url(format!("{}: not a URL: {e}", env::TARGET)))?;
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(TargetError::Url(format!(
+            "{}: the URL carries a user name or password; put credentials in {} (or another SOCONF_* variable) instead",
+            env::TARGET,
+            env::BASIC
+        )));
+    }
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(TargetError::Url(format!(
             "{}: `{u}`: expected an http or https URL",
@@ -230,6 +239,20 @@ mod tests {
         .expect("ok");
         assert_eq!(t.base_url.as_deref(), Some("https://h/Cust1/api"));
         assert!(t.limits.rps > 0, "remote targets get a polite default rate");
+    }
+
+    #[test]
+    fn credentials_in_the_url_are_refused_without_echoing_them() {
+        for u in ["https://user:hunter2@h/api", "https://user@h/api"] {
+            let e = Target::resolve(&lookup(HashMap::from([(env::TARGET, u)])), None);
+            let Err(TargetError::Url(m)) = e else {
+                panic!("{u} accepted")
+            };
+            assert!(
+                m.contains("user name or password") && !m.contains("hunter2"),
+                "{m}"
+            );
+        }
     }
 
     #[test]

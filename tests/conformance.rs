@@ -13,6 +13,7 @@ use soconform::checks::Verdict;
 use soconform::cli::launch::{self, Launched};
 use soconform::engine::{failure_message, TrialReport};
 use soconform::exchange::auth_headers;
+use soconform::generate::GenerationConfig;
 use soconform::matrix::{self, TrialSpec};
 use soconform::suite::{Suite, SuitePaths};
 use soconform::target::Target;
@@ -42,7 +43,11 @@ impl Shared {
                     .enable_all()
                     .build()
                     .map_err(|e| format!("cannot start the tokio runtime: {e}"))?;
-                let launched = rt.block_on(launch::launch(self.suite.clone(), self.target.clone(), launch::new_run_id()))?;
+                let launched = rt.block_on(launch::launch(
+                    self.suite.clone(),
+                    self.target.clone(),
+                    launch::new_run_id(),
+                ))?;
                 Ok(Running { rt, launched })
             })
             .as_ref()
@@ -69,9 +74,20 @@ impl Shared {
 fn main() -> ExitCode {
     let mut args = Arguments::from_args();
     let suite = match Suite::load(SuitePaths::under(Path::new(env!("CARGO_MANIFEST_DIR")))) {
-        Ok(s) => Arc::new(s),
+        Ok(s) => s,
         Err(e) => {
             eprintln!("soconform: cannot load the suite: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    // SOCONF_GENERATED / SOCONF_SEED: how many generated bodies, from which seed.
+    let suite = match GenerationConfig::from_env() {
+        Ok(generation) => Arc::new(Suite {
+            generation,
+            ..suite
+        }),
+        Err(e) => {
+            eprintln!("soconform: {e}");
             return ExitCode::from(2);
         }
     };
@@ -83,7 +99,9 @@ fn main() -> ExitCode {
         }
     };
     let specs = match (&args.filter, args.exact) {
-        (Some(name), true) => matrix::find_exact(&suite, name).map(|s| s.into_iter().collect::<Vec<_>>()),
+        (Some(name), true) => {
+            matrix::find_exact(&suite, name).map(|s| s.into_iter().collect::<Vec<_>>())
+        }
         _ => matrix::expand_all(&suite),
     };
     let specs = match specs {
@@ -100,19 +118,30 @@ fn main() -> ExitCode {
     // The embedded server accepts whatever credentials it is given, so with no target
     // every scheme is configured; against a live server, unconfigured ones are ignored.
     let credentials = if target.is_embedded() {
-        target.credentials.clone().or(soconform::reference::default_credentials())
+        target
+            .credentials
+            .clone()
+            .or(soconform::reference::default_credentials())
     } else {
         target.credentials.clone()
     };
     let strict = std::env::var("SOCONF_STRICT").is_ok_and(|v| !v.is_empty() && v != "0");
-    let shared = Arc::new(Shared { suite, target, strict, running: OnceLock::new(), warnings: Mutex::new(vec![]) });
+    let shared = Arc::new(Shared {
+        suite,
+        target,
+        strict,
+        running: OnceLock::new(),
+        warnings: Mutex::new(vec![]),
+    });
 
     let trials: Vec<Trial> = specs
         .into_iter()
         .map(|spec| {
-            let unconfigured = !matches!(spec.auth, AuthMode::None) && auth_headers(&spec.auth, &credentials).is_err();
+            let unconfigured = !matches!(spec.auth, AuthMode::None)
+                && auth_headers(&spec.auth, &credentials).is_err();
             let shared = shared.clone();
-            Trial::ignorable_test(spec.name.clone(), move || shared.run(&spec)).with_ignored_flag(unconfigured)
+            Trial::ignorable_test(spec.name.clone(), move || shared.run(&spec))
+                .with_ignored_flag(unconfigured)
         })
         .collect();
     if !args.list {
@@ -126,16 +155,18 @@ fn main() -> ExitCode {
 
     if let Some(Ok(running)) = shared.running.get() {
         let sweep = running.rt.block_on(running.launched.engine.sweep());
-        if !sweep.marked_deleted.is_empty() {
-            eprintln!("soconform: marked {} leftover groups Deleted: {:?}", sweep.marked_deleted.len(), sweep.marked_deleted);
-        }
-        for (id, e) in &sweep.failed {
-            eprintln!("soconform: could not mark group {id} Deleted: {e}");
+        if !sweep.created.is_empty() || !sweep.clean() {
+            for line in sweep.summary_lines() {
+                eprintln!("soconform: {line}");
+            }
         }
     }
     if let Ok(w) = shared.warnings.lock() {
         if !w.is_empty() {
-            eprintln!("\nsoconform: {} should-level warnings (SOCONF_STRICT=1 fails on them):", w.len());
+            eprintln!(
+                "\nsoconform: {} should-level warnings (SOCONF_STRICT=1 fails on them):",
+                w.len()
+            );
             for m in w.iter() {
                 eprintln!("{m}");
             }

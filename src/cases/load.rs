@@ -196,10 +196,16 @@ pub fn validate_file(
             case.request.body.is_some(),
             case.request.body_json.is_some(),
             case.request.body_raw.is_some(),
+            case.request.generate.is_some(),
         ];
         if bodies.iter().filter(|b| **b).count() > 1 {
             return Err(err(
-                "give at most one of `body`, `body_json`, `body_raw`".into()
+                "give at most one of `body`, `body_json`, `body_raw`, `generate`".into(),
+            ));
+        }
+        if case.request.generate.is_some() && case.setup != Setup::None {
+            return Err(err(
+                "generated bodies create their own groups: `setup` must be \"none\"".into(),
             ));
         }
         if let Some(json) = &case.request.body_json {

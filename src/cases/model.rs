@@ -70,9 +70,10 @@ pub enum Setup {
     Create,
 }
 
-/// What the trial sends. Strings in `body` may use placeholders: `{name}` (a unique,
-/// recognisable group name), `{run}` (the run id); the whole string `"{id}"` becomes the
-/// integer Id of the group made by `setup = "create"`.
+/// What the trial sends. Strings in `body` and `body_raw` may use placeholders: `{name}`
+/// (a unique, recognisable group name), `{run}` (the run id), `{long:N}` (N characters of
+/// filler, for length limits); in `body` the whole string `"{id}"` becomes the integer Id
+/// of the group made by `setup = "create"`.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RequestSpec {
@@ -84,14 +85,29 @@ pub struct RequestSpec {
     pub body: Option<serde_json::Value>,
     /// The request object as JSON text, for what TOML cannot say (`null`).
     pub body_json: Option<String>,
-    /// Bytes sent exactly as written, whatever the Content-Type (malformed input).
+    /// Bytes sent exactly as written (after placeholders), whatever the Content-Type
+    /// (malformed input).
     pub body_raw: Option<String>,
+    /// The body comes from the seeded generator (`src/generate/`): the case expands over
+    /// the run's seeds (`--generated N`, `--seed S`), one trial per seed and axis value.
+    pub generate: Option<Generate>,
     /// Query-string parameters, in addition to the `$select` axis.
     #[serde(default)]
     pub query: BTreeMap<String, String>,
     /// Extra request headers.
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
+}
+
+/// Which generated bodies a case sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Generate {
+    /// Bodies of the documented types and ranges, named so the suite recognises them.
+    Valid,
+    /// Bodies no reasonable binder accepts: a property of the wrong JSON type, an
+    /// integer outside int32, a carrier that is not an object.
+    Invalid,
 }
 
 /// The axes a case expands over. Each list holds media types / schemes, `"all"` (every
@@ -178,6 +194,10 @@ pub struct Expect {
     /// After the exchange, the server must still answer a valid request.
     #[serde(default)]
     pub healthy_after: bool,
+    /// The answer the docs prefer is a 4xx refusal, at this level (capped by the case's):
+    /// `status` then lists everything acceptable at the case's own level (e.g. `must`:
+    /// `["2xx", "4xx"]`, never a 5xx; `refused = "should"`: a 4xx).
+    pub refused: Option<Level>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]

@@ -17,15 +17,29 @@ pub enum Intrinsic {
     BodyDecodes,
     Schema,
     XmlRoot,
+    /// Every request of the trial got a complete HTTP answer within the limits. Unlike
+    /// the others it is not capped by the case's level: a server that does not answer
+    /// (timeout, reset, not HTTP, a body over the limit) fails every trial it affects.
+    Answers,
+    /// The plain JSON create a case's `setup` needs succeeded. Not capped either: it is
+    /// the documented save itself, whatever the case that needed it checks.
+    Setup,
 }
 
 impl Intrinsic {
-    pub const ALL: [Intrinsic; 4] = [
+    pub const ALL: [Intrinsic; 6] = [
         Intrinsic::MediaFamily,
         Intrinsic::BodyDecodes,
         Intrinsic::Schema,
         Intrinsic::XmlRoot,
+        Intrinsic::Answers,
+        Intrinsic::Setup,
     ];
+
+    /// Whether a case's level caps this check's (all but `answers` and `setup`).
+    pub fn capped(self) -> bool {
+        !matches!(self, Intrinsic::Answers | Intrinsic::Setup)
+    }
 
     pub fn id(self) -> &'static str {
         match self {
@@ -33,6 +47,8 @@ impl Intrinsic {
             Intrinsic::BodyDecodes => "body_decodes",
             Intrinsic::Schema => "schema",
             Intrinsic::XmlRoot => "xml_root",
+            Intrinsic::Answers => "answers",
+            Intrinsic::Setup => "setup",
         }
     }
 }

@@ -69,14 +69,20 @@ fn bench(args: &BenchArgs) -> Result<(), String> {
     for _ in 0..repeat.max(5) {
         let (names, t) = timed(|| -> Result<Vec<String>, String> {
             let suite = Suite::load(paths.clone()).map_err(|e| e.to_string())?;
-            Ok(matrix::expand_all(&suite).map_err(|e| e.to_string())?.into_iter().map(|s| s.name).collect())
+            Ok(matrix::expand_all(&suite)
+                .map_err(|e| e.to_string())?
+                .into_iter()
+                .map(|s| s.name)
+                .collect())
         });
         let names = names?;
         list.push(t * 1000.0);
         let probe = names.get(names.len() / 2).cloned().unwrap_or_default();
         let (found, t) = timed(|| -> Result<bool, String> {
             let suite = Suite::load(paths.clone()).map_err(|e| e.to_string())?;
-            Ok(matrix::find_exact(&suite, &probe).map_err(|e| e.to_string())?.is_some())
+            Ok(matrix::find_exact(&suite, &probe)
+                .map_err(|e| e.to_string())?
+                .is_some())
         });
         if !found? {
             return Err(format!("--exact could not resolve `{probe}`"));
@@ -86,28 +92,41 @@ fn bench(args: &BenchArgs) -> Result<(), String> {
 
     let suite = Arc::new(Suite::load(paths).map_err(|e| e.to_string())?);
     let specs = Arc::new(matrix::expand_all(&suite).map_err(|e| e.to_string())?);
-    let concurrency = args.concurrency.unwrap_or(Limits::embedded().concurrency).max(1);
+    let concurrency = args
+        .concurrency
+        .unwrap_or(Limits::embedded().concurrency)
+        .max(1);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the tokio runtime: {e}"))?;
-    eprintln!("bench: {} trials, concurrency {concurrency}, {repeat} runs per figure", specs.len());
+    eprintln!(
+        "bench: {} trials, concurrency {concurrency}, {repeat} runs per figure",
+        specs.len()
+    );
 
     // 1. overhead: suite vs a bare replay of the same requests.
     let mut suite_s = vec![];
     let mut bare_s = vec![];
     let mut requests_per_run = 0u64;
     for i in 0..repeat {
-        let (run, secs) = rt.block_on(run_suite(&suite, &specs, concurrency, Duration::ZERO, true))?;
+        let (run, secs) =
+            rt.block_on(run_suite(&suite, &specs, concurrency, Duration::ZERO, true))?;
         if run.failed > 0 {
-            return Err(format!("{} trials failed against the reference server; fix that before benchmarking", run.failed));
+            return Err(format!(
+                "{} trials failed against the reference server; fix that before benchmarking",
+                run.failed
+            ));
         }
         requests_per_run = run.requests;
         suite_s.push(secs);
         let bare = rt.block_on(replay(run.captured, &run.base_url, concurrency))?;
         bare_s.push(bare);
-        eprintln!("bench: overhead run {}: suite {secs:.3} s, bare {bare:.3} s", i + 1);
+        eprintln!(
+            "bench: overhead run {}: suite {secs:.3} s, bare {bare:.3} s",
+            i + 1
+        );
     }
     let (suite_med, bare_med) = (median(suite_s), median(bare_s));
 
@@ -127,17 +146,43 @@ fn bench(args: &BenchArgs) -> Result<(), String> {
     let ideal_trials = specs.len() as f64 * l / concurrency as f64;
 
     // 3. memory, in a process of its own.
-    let peak = if args.skip_memory { None } else { Some(peak_rss_of_run()?) };
+    let peak = if args.skip_memory {
+        None
+    } else {
+        Some(peak_rss_of_run()?)
+    };
 
-    println!("\nsoconform bench ({} trials, {} requests per run, concurrency {concurrency})", specs.len(), requests_per_run);
+    println!(
+        "\nsoconform bench ({} trials, {} requests per run, concurrency {concurrency})",
+        specs.len(),
+        requests_per_run
+    );
     println!("  suite, full matrix      {:>9.3} s", suite_med);
     println!("  bare client replay      {:>9.3} s", bare_med);
-    println!("  with {} ms latency      {:>9.3} s (ideal {:.3} s by requests, {:.3} s by trials)", args.latency_ms, lat_med, ideal_requests, ideal_trials);
-    figures.push(("overhead_ratio", format!("{:.2}", suite_med / bare_med.max(1e-9))));
-    figures.push(("latency_ratio", format!("{:.2}", lat_med / ideal_requests.max(1e-9))));
-    figures.push(("latency_ratio_per_trial", format!("{:.2}", lat_med / ideal_trials.max(1e-9))));
-    figures.push(("trials_per_s", format!("{:.0}", specs.len() as f64 / suite_med.max(1e-9))));
-    figures.push(("requests_per_s", format!("{:.0}", requests_per_run as f64 / suite_med.max(1e-9))));
+    println!(
+        "  with {} ms latency      {:>9.3} s (ideal {:.3} s by requests, {:.3} s by trials)",
+        args.latency_ms, lat_med, ideal_requests, ideal_trials
+    );
+    figures.push((
+        "overhead_ratio",
+        format!("{:.2}", suite_med / bare_med.max(1e-9)),
+    ));
+    figures.push((
+        "latency_ratio",
+        format!("{:.2}", lat_med / ideal_requests.max(1e-9)),
+    ));
+    figures.push((
+        "latency_ratio_per_trial",
+        format!("{:.2}", lat_med / ideal_trials.max(1e-9)),
+    ));
+    figures.push((
+        "trials_per_s",
+        format!("{:.0}", specs.len() as f64 / suite_med.max(1e-9)),
+    ));
+    figures.push((
+        "requests_per_s",
+        format!("{:.0}", requests_per_run as f64 / suite_med.max(1e-9)),
+    ));
     if let Some(p) = peak {
         figures.push(("peak_rss_mib", format!("{p:.1}")));
     }
@@ -170,8 +215,13 @@ async fn run_suite(
     let mut config = reference::Config::with_defaults();
     config.latency = latency;
     let credentials = config.credentials.clone();
-    let server = reference::start(config, ([127, 0, 0, 1], 0).into()).await.map_err(|e| e.to_string())?;
-    let limits = Limits { concurrency, ..Limits::embedded() };
+    let server = reference::start(config, ([127, 0, 0, 1], 0).into())
+        .await
+        .map_err(|e| e.to_string())?;
+    let limits = Limits {
+        concurrency,
+        ..Limits::embedded()
+    };
     let engine = Arc::new(Engine::new(
         suite.clone(),
         EngineConfig {
@@ -187,27 +237,52 @@ async fn run_suite(
     let t0 = Instant::now();
     let reports = pool::run_all(engine.clone(), specs.clone(), concurrency, noop).await?;
     let secs = t0.elapsed().as_secs_f64();
-    let failed = reports.iter().filter(|r| r.verdict.fails_run(false)).count();
-    let run = SuiteRun { failed, requests: engine.client.sent(), captured: engine.take_captured(), base_url: engine.base_url.clone() };
+    let failed = reports
+        .iter()
+        .filter(|r| r.verdict.fails_run(false))
+        .count();
+    let run = SuiteRun {
+        failed,
+        requests: engine.client.sent(),
+        captured: engine.take_captured(),
+        base_url: engine.base_url.clone(),
+    };
     server.shutdown().await;
     Ok((run, secs))
 }
 
 /// Sends the captured requests again to a fresh server, each trial's requests in order,
 /// `concurrency` trials at a time, checking nothing.
-async fn replay(trials: Vec<Vec<Request>>, old_base: &str, concurrency: usize) -> Result<f64, String> {
-    let server = reference::start(reference::Config::with_defaults(), ([127, 0, 0, 1], 0).into())
-        .await
-        .map_err(|e| e.to_string())?;
+async fn replay(
+    trials: Vec<Vec<Request>>,
+    old_base: &str,
+    concurrency: usize,
+) -> Result<f64, String> {
+    let server = reference::start(
+        reference::Config::with_defaults(),
+        ([127, 0, 0, 1], 0).into(),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
     let new_base = server.base_url().to_string();
-    let client = Arc::new(HttpClient::new(Limits { concurrency, ..Limits::embedded() }).map_err(|e| e.to_string())?);
+    let client = Arc::new(
+        HttpClient::new(Limits {
+            concurrency,
+            ..Limits::embedded()
+        })
+        .map_err(|e| e.to_string())?,
+    );
     let trials: Arc<Vec<Vec<Request>>> = Arc::new(
         trials
             .into_iter()
-            .map(|t| t.into_iter().map(|mut r| {
-                r.url = r.url.replacen(old_base, &new_base, 1);
-                r
-            }).collect())
+            .map(|t| {
+                t.into_iter()
+                    .map(|mut r| {
+                        r.url = r.url.replacen(old_base, &new_base, 1);
+                        r
+                    })
+                    .collect()
+            })
             .collect(),
     );
     let next = Arc::new(AtomicUsize::new(0));
@@ -244,12 +319,24 @@ fn peak_rss_of_run() -> Result<f64, String> {
     text.lines()
         .find_map(|l| l.strip_prefix("peak_rss_mib="))
         .and_then(|v| v.trim().parse().ok())
-        .ok_or_else(|| format!("the `run` process printed no peak_rss_mib (exit {:?})", out.status.code()))
+        .ok_or_else(|| {
+            format!(
+                "the `run` process printed no peak_rss_mib (exit {:?})",
+                out.status.code()
+            )
+        })
 }
 
 /// Peak resident set size of this process in MiB (Linux `VmHWM`), if known.
 pub fn peak_rss_mib() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let kb: f64 = status.lines().find_map(|l| l.strip_prefix("VmHWM:"))?.trim().trim_end_matches("kB").trim().parse().ok()?;
+    let kb: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
     Some(kb / 1024.0)
 }

@@ -4,6 +4,7 @@
 
 mod message;
 pub mod pool;
+mod shrink;
 mod trial;
 
 pub use message::failure_message;
@@ -19,8 +20,8 @@ use crate::target::Limits;
 use crate::vocab::Level;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -52,6 +53,12 @@ pub struct Engine {
     created: Mutex<BTreeMap<i32, Value>>,
     /// The requests of each trial, in order, when capturing (holds secrets: never printed).
     captured: Option<Mutex<Vec<Vec<crate::exchange::Request>>>>,
+    /// Every group this run created (the only Ids it may ever send besides 0).
+    ever_created: Mutex<BTreeSet<i32>>,
+    /// Every group this run marked Deleted.
+    deleted: Mutex<BTreeSet<i32>>,
+    /// A SaveUserGroup request went out: the final sweep looks for unconfirmed groups.
+    saved_something: AtomicBool,
 }
 
 /// Everything known about one trial after it ran.
@@ -88,6 +95,64 @@ pub struct SweepReport {
     pub failed: Vec<(i32, String)>,
     /// Groups left as they were because of `--keep-created`.
     pub kept: Vec<i32>,
+    /// Every group this run created, in Id order (found by its trial, or by name in the
+    /// final listing).
+    #[serde(default)]
+    pub created: Vec<i32>,
+    /// Every group this run marked Deleted (by its trial or by the sweep), in Id order.
+    #[serde(default)]
+    pub deleted: Vec<i32>,
+    /// Groups the final listing found by this run's name prefix that no trial had
+    /// confirmed (a timeout, a 5xx, an unreadable answer).
+    #[serde(default)]
+    pub found_by_name: Vec<i32>,
+    /// Why the final listing could not run, when it could not.
+    #[serde(default)]
+    pub lookup_error: Option<String>,
+}
+
+impl SweepReport {
+    /// The lines a run prints about cleanup: always how many groups were created and
+    /// how many were marked Deleted, then anything that went wrong.
+    pub fn summary_lines(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.kept.is_empty() {
+            out.push(format!(
+                "cleanup: this run created {} groups; {} of them are now marked Deleted ({} by the final sweep)",
+                self.created.len(),
+                self.deleted.len(),
+                self.marked_deleted.len()
+            ));
+        } else {
+            out.push(format!(
+                "cleanup: this run created {} groups; kept {} as they are (--keep-created): {:?}",
+                self.created.len(),
+                self.kept.len(),
+                self.kept
+            ));
+        }
+        if !self.found_by_name.is_empty() {
+            out.push(format!(
+                "cleanup: {} groups were found by this run's name prefix only (no trial could confirm them): {:?}",
+                self.found_by_name.len(),
+                self.found_by_name
+            ));
+        }
+        for (id, e) in &self.failed {
+            out.push(format!("cleanup: could not mark group {id} Deleted: {e}"));
+        }
+        if let Some(e) = &self.lookup_error {
+            out.push(format!(
+                "cleanup: could not list the groups to find unconfirmed ones: {e}"
+            ));
+        }
+        out
+    }
+
+    /// Whether every group this run created ended Deleted (or was kept on purpose).
+    pub fn clean(&self) -> bool {
+        self.failed.is_empty() && self.lookup_error.is_none()
+    }
 }
 
 impl Engine {
@@ -106,7 +171,16 @@ impl Engine {
             seq: AtomicU64::new(0),
             created: Mutex::new(BTreeMap::new()),
             captured: config.capture_requests.then(|| Mutex::new(Vec::new())),
+            ever_created: Mutex::new(BTreeSet::new()),
+            deleted: Mutex::new(BTreeSet::new()),
+            saved_something: AtomicBool::new(false),
         })
+    }
+
+    /// `soconform-<run>-`: every group name this run uses starts with it, and no other
+    /// run's does.
+    pub fn run_prefix(&self) -> String {
+        format!("{NAME_PREFIX}{}-", self.run_id)
     }
 
     /// A fresh group name: `soconform-<run>-<n>`.
@@ -127,8 +201,14 @@ impl Engine {
         )
     }
 
+    /// Runs one trial (a failing generated one is also shrunk: see `shrink`).
     pub async fn run(&self, spec: &TrialSpec) -> TrialReport {
-        trial::run(self, spec).await
+        let report = trial::run(self, spec, None).await;
+        if spec.seed.is_some() {
+            shrink::finish(self, spec, report).await
+        } else {
+            report
+        }
     }
 
     fn capture(&self, requests: Vec<crate::exchange::Request>) {
@@ -139,12 +219,18 @@ impl Engine {
 
     /// The requests captured so far, one list per trial (empty unless capturing).
     pub fn take_captured(&self) -> Vec<Vec<crate::exchange::Request>> {
-        self.captured.as_ref().and_then(|m| m.lock().ok().map(|mut c| std::mem::take(&mut *c))).unwrap_or_default()
+        self.captured
+            .as_ref()
+            .and_then(|m| m.lock().ok().map(|mut c| std::mem::take(&mut *c)))
+            .unwrap_or_default()
     }
 
     fn remember_created(&self, id: i32, carrier: Value) {
         if let Ok(mut m) = self.created.lock() {
             m.insert(id, carrier);
+        }
+        if let Ok(mut s) = self.ever_created.lock() {
+            s.insert(id);
         }
     }
 
@@ -152,6 +238,18 @@ impl Engine {
         if let Ok(mut m) = self.created.lock() {
             m.remove(&id);
         }
+        if let Ok(mut s) = self.deleted.lock() {
+            s.insert(id);
+        }
+    }
+
+    /// Whether this run created group `id`: the only non-zero Ids it may send.
+    pub fn created_by_this_run(&self, id: i32) -> bool {
+        self.ever_created.lock().is_ok_and(|s| s.contains(&id))
+    }
+
+    fn note_save_sent(&self) {
+        self.saved_something.store(true, Ordering::Relaxed);
     }
 
     /// Ids created by this run and not yet marked Deleted.
@@ -163,14 +261,40 @@ impl Engine {
     }
 
     /// Marks every group this run created and has not cleaned up as Deleted (or, with
-    /// `keep_created`, lists them).
+    /// `keep_created`, lists them). When the run sent any save, one listing
+    /// (GetAllUserGroups, deleted ones included) also finds groups whose Value or
+    /// Tooltip starts with this run's prefix that no trial could confirm (a timeout, a
+    /// 5xx after saving, an unreadable answer): they are this run's too.
     pub async fn sweep(&self) -> SweepReport {
-        let pending: Vec<(i32, Value)> = self
+        let mut pending: Vec<(i32, Value)> = self
             .created
             .lock()
             .map(|m| m.iter().map(|(k, v)| (*k, v.clone())).collect())
             .unwrap_or_default();
         let mut report = SweepReport::default();
+        if self.saved_something.load(Ordering::Relaxed) {
+            match trial::find_by_prefix(self, &self.run_prefix()).await {
+                Ok(found) => {
+                    for (id, carrier, already_deleted) in found {
+                        if !self.created_by_this_run(id) {
+                            report.found_by_name.push(id);
+                            self.remember_created(id, carrier.clone());
+                            if already_deleted {
+                                // Saved Deleted by a request the suite could not confirm:
+                                // already as it should end.
+                                self.forget_created(id);
+                                continue;
+                            }
+                        }
+                        // Listed active: marked Deleted whatever the trials believed.
+                        if !already_deleted && !pending.iter().any(|(p, _)| *p == id) {
+                            pending.push((id, carrier));
+                        }
+                    }
+                }
+                Err(e) => report.lookup_error = Some(self.redactor.text(&e)),
+            }
+        }
         for (id, carrier) in pending {
             if self.keep_created {
                 report.kept.push(id);
@@ -180,9 +304,19 @@ impl Engine {
             drop(ex);
             match result {
                 Ok(()) => report.marked_deleted.push(id),
-                Err(e) => report.failed.push((id, e)),
+                Err(e) => report.failed.push((id, self.redactor.text(&e))),
             }
         }
+        report.created = self
+            .ever_created
+            .lock()
+            .map(|s| s.iter().copied().collect())
+            .unwrap_or_default();
+        report.deleted = self
+            .deleted
+            .lock()
+            .map(|s| s.iter().copied().collect())
+            .unwrap_or_default();
         report
     }
 

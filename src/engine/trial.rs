@@ -7,7 +7,8 @@ use crate::auth::AuthMode;
 use crate::cases::{BodyExpect, Case, IdExpect, Listing, Setup};
 use crate::checks::{self, select, validators, CheckResult, Intrinsic, Verdict};
 use crate::decode::{self, DecodeError};
-use crate::exchange::{auth_headers, curl, encode, Exchange, Request};
+use crate::exchange::{auth_headers, curl, encode, Exchange, Request, TransportError};
+use crate::generate::{self, CarrierModel, Generated};
 use crate::matrix::TrialSpec;
 use crate::suite::Endpoint;
 use crate::vocab::{header, MediaFamily};
@@ -30,6 +31,8 @@ struct State<'a> {
     notes: Vec<String>,
     /// Groups created by this trial, with the carrier last saved for each.
     created: Vec<(i32, Value)>,
+    /// Sent instead of the case's body (a shrinking step of a generated body).
+    body_override: Option<&'a Value>,
 }
 
 impl State<'_> {
@@ -55,7 +58,8 @@ impl State<'_> {
             .iter()
             .find(|c| c.id == which.id());
         let (level, spec) = match doc {
-            Some(d) => (d.level.capped_by(self.case.level), d.spec.clone()),
+            Some(d) if which.capped() => (d.level.capped_by(self.case.level), d.spec.clone()),
+            Some(d) => (d.level, d.spec.clone()),
             None => (self.case.level, self.case.spec.clone()),
         };
         self.results.push(CheckResult {
@@ -68,7 +72,12 @@ impl State<'_> {
     }
 }
 
-pub(super) async fn run(engine: &Engine, spec: &TrialSpec) -> TrialReport {
+/// Runs one trial; `body_override` replaces the request object (before placeholders).
+pub(super) async fn run(
+    engine: &Engine,
+    spec: &TrialSpec,
+    body_override: Option<&Value>,
+) -> TrialReport {
     let t0 = Instant::now();
     let suite = &engine.suite;
     let case = spec.case(suite);
@@ -79,6 +88,7 @@ pub(super) async fn run(engine: &Engine, spec: &TrialSpec) -> TrialReport {
         exchanges: vec![],
         notes: vec![],
         created: vec![],
+        body_override,
     };
     let skip = match auth_headers(&spec.auth, &engine.credentials) {
         Ok(auth) => {
@@ -88,13 +98,25 @@ pub(super) async fn run(engine: &Engine, spec: &TrialSpec) -> TrialReport {
         Err(e) => Some(e.0),
     };
     cleanup(&mut st).await;
-    let verdict = match skip {
-        Some(reason) => Verdict::Skipped(reason),
-        None => Verdict::of(&st.results),
+    answers(&mut st);
+    let budget = st.exchanges.iter().find_map(|e| match &e.response {
+        Err(TransportError::BudgetExhausted(max)) => Some(*max),
+        _ => None,
+    });
+    let verdict = match (skip, budget) {
+        (Some(reason), _) => Verdict::Skipped(reason),
+        (None, Some(max)) => budget_verdict(&st.results, max),
+        (None, None) => Verdict::of(&st.results),
     };
     if engine.captured.is_some() {
         engine.capture(st.exchanges.iter().map(|e| e.request.clone()).collect());
     }
+    // A server may echo a secret anywhere, and check messages quote what it sent.
+    let redactor = &engine.redactor;
+    for r in &mut st.results {
+        r.message = r.message.as_deref().map(|m| redactor.text(m));
+    }
+    let notes: Vec<String> = st.notes.iter().map(|n| redactor.text(n)).collect();
     let main = st.exchanges.iter().rev().find(|e| e.purpose == "main");
     TrialReport {
         name: spec.name.clone(),
@@ -112,12 +134,74 @@ pub(super) async fn run(engine: &Engine, spec: &TrialSpec) -> TrialReport {
             .collect(),
         results: st.results,
         duration_ms: t0.elapsed().as_secs_f64() * 1000.0,
-        notes: st.notes,
+        notes,
         content_type: spec.content_type.as_ref().map(|m| m.value.clone()),
         accept: spec.accept.as_ref().map(|m| m.value.clone()),
         auth: spec.auth.token(),
         select: spec.select.as_ref().map(|s| s.value.clone()),
     }
+}
+
+/// One `answers` result (must, not capped by the case's level) naming every request that
+/// got no complete HTTP answer; nothing when all were answered.
+fn answers(st: &mut State<'_>) {
+    let unanswered: Vec<String> = st
+        .exchanges
+        .iter()
+        .filter_map(|e| match &e.response {
+            Err(TransportError::BudgetExhausted(_)) | Ok(_) => None,
+            Err(err) => Some(format!("the {} request got no answer: {err}", e.purpose)),
+        })
+        .collect();
+    if !unanswered.is_empty() {
+        st.intrinsic(Intrinsic::Answers, Err(unanswered.join("\n")));
+    }
+}
+
+/// A trial that ran out of request budget (`--max-requests`) is skipped, not failed: it
+/// could not ask all it needed. A failure it found before the budget ran out stands.
+fn budget_verdict(results: &[CheckResult], max: u64) -> Verdict {
+    let found: Vec<CheckResult> = results
+        .iter()
+        .filter(|r| {
+            !r.message
+                .as_deref()
+                .is_some_and(|m| m.contains(TransportError::BUDGET_EXHAUSTED))
+        })
+        .cloned()
+        .collect();
+    match Verdict::of(&found) {
+        v @ (Verdict::Fail | Verdict::Warn) => v,
+        _ => Verdict::Skipped(format!(
+            "{}: --max-requests {max} was reached before this trial could send all its requests",
+            TransportError::BUDGET_EXHAUSTED
+        )),
+    }
+}
+
+/// The generated body a trial sends (before placeholders), when its case is generated.
+pub(super) fn generated_for(
+    engine: &Engine,
+    spec: &TrialSpec,
+) -> Result<Option<Generated>, String> {
+    let case = spec.case(&engine.suite);
+    let Some(kind) = case.request.generate else {
+        return Ok(None);
+    };
+    let seed = spec.seed.ok_or_else(|| {
+        format!(
+            "`{}` is a generated case, but the trial has no seed",
+            case.id
+        )
+    })?;
+    let uid = spec.endpoint_uid(&engine.suite);
+    let schema = engine
+        .suite
+        .endpoint(uid)
+        .and_then(|e| e.request_schema.as_ref())
+        .ok_or_else(|| format!("`{uid}` has no request schema to generate bodies from"))?;
+    let model = CarrierModel::from_request_schema(schema)?;
+    Ok(Some(generate::generate(&model, kind, seed)))
 }
 
 async fn body(st: &mut State<'_>, spec: &TrialSpec, auth: Vec<(String, String)>) {
@@ -139,8 +223,8 @@ async fn body(st: &mut State<'_>, spec: &TrialSpec, auth: Vec<(String, String)>)
         match create_group(st, &name).await {
             Ok(id) => setup_id = Some(id),
             Err(e) => {
-                st.case_check(
-                    "setup",
+                st.intrinsic(
+                    Intrinsic::Setup,
                     Err(format!(
                         "could not create the group this case works on: {e}"
                     )),
@@ -153,16 +237,47 @@ async fn body(st: &mut State<'_>, spec: &TrialSpec, auth: Vec<(String, String)>)
         name: name.clone(),
         run: engine.run_id.clone(),
         id: setup_id,
-        app_token: engine.credentials.app_token.as_ref().map_or(DUMMY_APP_TOKEN.to_string(), |c| c.expose().to_string()),
+        app_token: engine
+            .credentials
+            .app_token
+            .as_ref()
+            .map_or(DUMMY_APP_TOKEN.to_string(), |c| c.expose().to_string()),
     };
-    let body_value = match request_value(case) {
+    let body_value = match request_value(st, spec) {
         Ok(v) => v.map(|v| vars.substitute(&v)),
         Err(e) => {
             st.case_check("request", Err(e));
             return;
         }
     };
-    let sent_carrier = body_value.as_ref().and_then(carrier_of).cloned();
+    let raw_body = case
+        .request
+        .body_raw
+        .as_ref()
+        .map(|r| vars.substitute_str(r));
+    // A raw body that happens to be JSON still names the group it would create.
+    let raw_value = raw_body
+        .as_deref()
+        .and_then(|r| serde_json::from_str::<Value>(r).ok());
+    let wrapper = wrapper_name(endpoint);
+    let sent_carrier = body_value
+        .as_ref()
+        .or(raw_value.as_ref())
+        .and_then(|b| carrier_of(b, &wrapper))
+        .cloned();
+    // The suite only ever writes groups it created in this run.
+    // A case that would name another group is a defect of the suite: fail it loudly
+    // (must, whatever the case's level), and send nothing.
+    if let Err(e) = check_ids(engine, body_value.as_ref(), raw_body.as_deref()) {
+        st.results.push(CheckResult {
+            check: "safety".into(),
+            level: crate::vocab::Level::Must,
+            spec: case.spec.clone(),
+            passed: false,
+            message: Some(e),
+        });
+        return;
+    }
 
     // --- the request
     let mut headers = Vec::new();
@@ -183,7 +298,7 @@ async fn body(st: &mut State<'_>, spec: &TrialSpec, auth: Vec<(String, String)>)
     for (k, v) in &case.request.headers {
         headers.push((k.clone(), vars.substitute_str(v)));
     }
-    let forms = match body_forms(case, spec, endpoint, body_value.as_ref()) {
+    let forms = match body_forms(raw_body, spec, endpoint, body_value.as_ref()) {
         Ok(f) => f,
         Err(e) => {
             st.results.clear();
@@ -222,6 +337,9 @@ async fn body(st: &mut State<'_>, spec: &TrialSpec, auth: Vec<(String, String)>)
         forms.into_iter().map(Some).collect()
     };
     let n_attempts = attempts.len();
+    if endpoint.description.uid == SAVE_UID {
+        engine.note_save_sent();
+    }
     let mut response = None;
     for (i, form) in attempts.into_iter().enumerate() {
         let mut h = headers.clone();
@@ -254,15 +372,28 @@ async fn body(st: &mut State<'_>, spec: &TrialSpec, auth: Vec<(String, String)>)
     }
     let resp = match response {
         Some(Ok(r)) => r,
-        Some(Err(e)) => {
-            st.case_check("status", Err(format!("no response: {e}")));
-            return;
-        }
+        // No answer at all: the `answers` check says so (at must, whatever the case).
+        Some(Err(_)) => return,
         None => return,
     };
 
     // --- checks
     st.case_check("status", checks::status(&case.expect.status, resp.status));
+    if let Some(level) = case.expect.refused {
+        let refused = (400..500).contains(&resp.status);
+        st.results.push(CheckResult {
+            check: "refused".into(),
+            level: level.capped_by(case.level),
+            spec: case.spec.clone(),
+            passed: refused,
+            message: (!refused).then(|| {
+                format!(
+                    "the docs prefer a 4xx refusal of this input; the server answered {}",
+                    resp.status
+                )
+            }),
+        });
+    }
     let is_2xx = (200..300).contains(&resp.status);
     let mut decoded: Option<Value> = None;
     if is_2xx && case.expect.body != BodyExpect::Any {
@@ -279,6 +410,16 @@ async fn body(st: &mut State<'_>, spec: &TrialSpec, auth: Vec<(String, String)>)
         register_created(st, &name, sent_carrier.as_ref(), setup_id, v).await;
         if !v.is_null() {
             response_checks(st, spec, endpoint, v, sent_carrier.as_ref(), setup_id).await;
+        }
+    } else if is_2xx {
+        // Not checked (`body = "any"`) or unreadable: still find out whether the server
+        // saved a group, so that it ends marked Deleted.
+        match lenient_decode(endpoint, resp.content_type(), &resp.body) {
+            Some(v) => register_created(st, &name, sent_carrier.as_ref(), setup_id, &v).await,
+            None if sent_carrier.is_some() => st.notes.push(
+                "the answer could not be read: if the server saved a group, the final sweep finds it by name".into(),
+            ),
+            None => {}
         }
     }
     if case.expect.healthy_after {
@@ -299,7 +440,10 @@ const DUMMY_APP_TOKEN: &str = "soconform-app-token";
 
 impl Vars {
     fn substitute_str(&self, s: &str) -> String {
-        s.replace("{name}", &self.name).replace("{run}", &self.run).replace("{app_token}", &self.app_token)
+        long_filler(s)
+            .replace("{name}", &self.name)
+            .replace("{run}", &self.run)
+            .replace("{app_token}", &self.app_token)
     }
 
     /// Placeholders in strings; the whole string `"{id}"` becomes the setup group's Id.
@@ -318,7 +462,11 @@ impl Vars {
     }
 }
 
-fn request_value(case: &Case) -> Result<Option<Value>, String> {
+fn request_value(st: &State<'_>, spec: &TrialSpec) -> Result<Option<Value>, String> {
+    if let Some(v) = st.body_override {
+        return Ok(Some(v.clone()));
+    }
+    let case = st.case;
     if let Some(v) = &case.request.body {
         return Ok(Some(v.clone()));
     }
@@ -327,25 +475,183 @@ fn request_value(case: &Case) -> Result<Option<Value>, String> {
             .map(Some)
             .map_err(|e| format!("body_json: {e}"));
     }
-    Ok(None)
+    Ok(generated_for(st.engine, spec)?.map(|g| g.body))
 }
 
-/// The carrier inside a request object: the first property whose value is an object
-/// (`{"UserGroup": {...}}` -> the UserGroup).
-fn carrier_of(body: &Value) -> Option<&Value> {
-    body.as_object()?.values().find(|v| v.is_object())
+/// The request property that holds the carrier: the first documented request property
+/// (`UserGroup`).
+fn wrapper_name(endpoint: &Endpoint) -> String {
+    endpoint
+        .description
+        .request_body
+        .as_ref()
+        .and_then(|b| b.properties.first())
+        .map_or("UserGroup".to_string(), |p| p.name.clone())
+}
+
+/// The carrier inside a request object: the `wrapper` property (any case), else the
+/// first property whose value is an object (`{"UserGroup": {...}}` -> the UserGroup);
+/// a bare carrier (`{"Value": ...}`, no wrapper) is its own carrier.
+fn carrier_of<'v>(body: &'v Value, wrapper: &str) -> Option<&'v Value> {
+    let map = body.as_object()?;
+    if let Some((_, v)) = map
+        .iter()
+        .find(|(k, v)| k.eq_ignore_ascii_case(wrapper) && v.is_object())
+    {
+        return Some(v);
+    }
+    if ["Value", "Tooltip", "Id"]
+        .iter()
+        .any(|p| map.keys().any(|k| k.eq_ignore_ascii_case(p)))
+    {
+        return Some(body);
+    }
+    map.values().find(|v| v.is_object())
+}
+
+/// `{long:N}` becomes N characters of filler (at most 4 MiB), for length limits.
+fn long_filler(s: &str) -> String {
+    const FILLER: &str = "soconform long string 0123456789 ";
+    const MAX: usize = 4 << 20;
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(at) = rest.find("{long:") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + "{long:".len()..];
+        match after
+            .find('}')
+            .and_then(|end| Some((after[..end].parse::<usize>().ok()?, end)))
+        {
+            Some((n, end)) => {
+                out.extend(FILLER.chars().cycle().take(n.min(MAX)));
+                rest = &after[end + 1..];
+            }
+            None => {
+                out.push_str("{long:");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Refuses a body that names a group this run did not create: every `Id` in a JSON
+/// body (a number, a numeric string, `true`) must be 0 or one of this run's groups; a
+/// raw body is also scanned for `Id` followed by a number, in any syntax
+/// (`"Id": 5`, `<Id>5</Id>`, `UserGroup.Id=5`, `UserGroup%5BId%5D=5`).
+fn check_ids(engine: &Engine, value: Option<&Value>, raw: Option<&str>) -> Result<(), String> {
+    let mut ids = Vec::new();
+    if let Some(v) = value {
+        json_ids(v, &mut ids);
+    }
+    if let Some(r) = raw {
+        if let Ok(v) = serde_json::from_str::<Value>(r) {
+            json_ids(&v, &mut ids);
+        }
+        raw_ids(r, &mut ids);
+    }
+    for id in ids {
+        let ours = i32::try_from(id).is_ok_and(|i| engine.created_by_this_run(i));
+        if id != 0 && !ours {
+            return Err(format!(
+                "refusing to send Id {id}: the suite only saves groups it created in this run (Id 0 creates)"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Every value of an `Id` member (any case) that a lenient server could read as a number.
+fn json_ids(v: &Value, out: &mut Vec<i64>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                if k.eq_ignore_ascii_case("id") {
+                    let n = match x {
+                        Value::Number(n) => n.as_f64(),
+                        Value::String(s) => s.trim().parse::<f64>().ok(),
+                        Value::Bool(b) => Some(f64::from(u8::from(*b))),
+                        _ => None,
+                    };
+                    if let Some(n) = n.filter(|n| n.is_finite()) {
+                        // Either rounding a lenient server might do.
+                        out.push(n.trunc().clamp(i64::MIN as f64, i64::MAX as f64) as i64);
+                        out.push(n.round().clamp(i64::MIN as f64, i64::MAX as f64) as i64);
+                    } else if x.as_f64().is_some() || x.is_string() {
+                        // A number beyond f64's range, or "1e999": never ours.
+                        if !matches!(x, Value::String(s) if s.trim().parse::<f64>().is_err()) {
+                            out.push(i64::MAX);
+                        }
+                    }
+                }
+                json_ids(x, out);
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|x| json_ids(x, out)),
+        _ => {}
+    }
+}
+
+fn raw_ids(raw: &str, out: &mut Vec<i64>) {
+    let lower = raw.to_ascii_lowercase();
+    let b = lower.as_bytes();
+    let mut from = 0;
+    while let Some(at) = lower[from..].find("id").map(|i| i + from) {
+        from = at + 2;
+        let before_ok =
+            at == 0 || !b[at - 1].is_ascii_alphanumeric() || lower[..at].ends_with("%5b");
+        if !before_ok
+            || b.get(at + 2)
+                .is_some_and(|c| c.is_ascii_alphanumeric() && !lower[at + 2..].starts_with("%5d"))
+        {
+            continue;
+        }
+        let mut i = at + 2;
+        loop {
+            if lower[i..].starts_with("%5d") {
+                i += 3;
+            } else if b.get(i).is_some_and(|c| b"\"'>]=: \t\r\n".contains(c)) {
+                i += 1;
+            } else {
+                break;
+            }
+        }
+        let start = i;
+        if b.get(i) == Some(&b'-') {
+            i += 1;
+        }
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        if i > start && b[start..i] != *b"-" {
+            out.push(lower[start..i].parse::<i64>().unwrap_or(i64::MAX));
+        }
+    }
+}
+
+/// A 2xx body the case does not check, read as well as it can be: the carrier, or nothing.
+fn lenient_decode(endpoint: &Endpoint, content_type: Option<&str>, body: &[u8]) -> Option<Value> {
+    let family = content_type
+        .and_then(crate::vocab::family_of)
+        .filter(|f| *f != MediaFamily::Form)
+        .unwrap_or(MediaFamily::Json);
+    decode::decode(family, body, &endpoint.response_schema)
+        .ok()
+        .map(|d| d.value)
+        .filter(Value::is_object)
 }
 
 fn body_forms(
-    case: &Case,
+    raw: Option<String>,
     spec: &TrialSpec,
     endpoint: &Endpoint,
     value: Option<&Value>,
 ) -> Result<Vec<encode::BodyForm>, encode::EncodeError> {
-    if let Some(raw) = &case.request.body_raw {
+    if let Some(raw) = raw {
         return Ok(vec![encode::BodyForm {
             label: "raw".into(),
-            bytes: raw.clone().into_bytes(),
+            bytes: raw.into_bytes(),
         }]);
     }
     let (Some(ct), Some(v)) = (&spec.content_type, value) else {
@@ -474,58 +780,161 @@ fn check_body(
 }
 
 /// Remembers a group this trial created, so that it is marked Deleted afterwards. Only a
-/// group whose name starts with the unique name just sent counts: the suite never
-/// writes a group it cannot tell it made. When `$select` nulled out the name or the Id,
-/// they are looked up with read-only calls.
-async fn register_created(st: &mut State<'_>, name: &str, sent: Option<&Value>, setup_id: Option<i32>, got: &Value) {
-    let as_id = |v: Option<&Value>| v.and_then(Value::as_i64).and_then(|i| i32::try_from(i).ok()).filter(|i| *i != 0);
-    let Some(sent) = sent else {
-        if let Some(id) = as_id(got.get("Id")) {
-            st.notes.push(format!("the response names group Id {id}, but the request sent no group; it is left untouched"));
-        }
-        return;
+/// group whose Value or Tooltip starts with the unique name just sent counts: the suite
+/// never writes a group it cannot tell it made. When `$select` nulled out the name, it
+/// is looked up with a read-only call. Anything this misses (no Id in the answer, an
+/// unreadable answer, a timeout) the final sweep finds by the run's name prefix.
+async fn register_created(
+    st: &mut State<'_>,
+    name: &str,
+    sent: Option<&Value>,
+    setup_id: Option<i32>,
+    got: &Value,
+) {
+    let as_id = |v: Option<&Value>| {
+        v.and_then(Value::as_i64)
+            .and_then(|i| i32::try_from(i).ok())
+            .filter(|i| *i != 0)
     };
     let got_id = as_id(got.get("Id"));
-    if as_id(sent.get("Id")).is_some() || setup_id.is_some() {
+    if sent.and_then(|s| as_id(s.get("Id"))).is_some() || setup_id.is_some() {
         // An update of a group already registered by its setup: remember its new state.
-        if let Some(entry) = st.created.iter_mut().find(|(c, _)| Some(*c) == got_id.or(setup_id)) {
-            entry.1 = with_id(sent, entry.0);
+        if let (Some(sent), Some(entry)) = (
+            sent,
+            st.created
+                .iter_mut()
+                .find(|(c, _)| Some(*c) == got_id.or(setup_id)),
+        ) {
+            entry.1 = saved_carrier(sent, got, entry.0);
         }
         return;
     }
-    let ours = |v: &Value| v.get("Value").and_then(Value::as_str).is_some_and(|v| v.starts_with(name));
-    let id = match (got_id, ours(got)) {
+    let named = |v: &Value| {
+        ["Value", "Tooltip"].iter().any(|p| {
+            v.get(p)
+                .and_then(Value::as_str)
+                .is_some_and(|v| v.starts_with(name))
+        })
+    };
+    let unnamed = |v: &Value| {
+        ["Value", "Tooltip"]
+            .iter()
+            .all(|p| v.get(p).is_none_or(Value::is_null))
+    };
+    let id = match (got_id, named(got)) {
         (Some(id), true) => Some(id),
-        (Some(id), false) if got.get("Value").is_none_or(Value::is_null) => match read_back(st, id).await {
-            Ok(back) if ours(&back) => Some(id),
+        (Some(id), false) if unnamed(got) => match read_back(st, id).await {
+            Ok(back) if named(&back) => Some(id),
             _ => None,
         },
-        (None, _) => find_by_name(st, sent).await,
-        (Some(_), false) => None,
+        (Some(id), false) => {
+            st.notes.push(format!(
+                "the answer names group {id}, which does not carry the name `{name}`: it is left untouched"
+            ));
+            return;
+        }
+        (None, true) => match sent {
+            Some(sent) => find_by_name(st, sent).await,
+            None => None,
+        },
+        (None, false) => return,
     };
     match id {
         Some(id) if !st.created.iter().any(|(c, _)| *c == id) => {
-            let carrier = with_id(sent, id);
+            let carrier = saved_carrier(sent.unwrap_or(got), got, id);
             st.engine.remember_created(id, carrier.clone());
             st.created.push((id, carrier));
         }
         Some(_) => {}
         None => st.notes.push(format!(
-            "could not confirm which group this save created (no Id, or a Value not starting with `{name}`); nothing was marked Deleted for it"
+            "could not confirm which group this save created (no Id, or no Value or Tooltip starting with `{name}`); the final sweep looks for it by name"
         )),
     }
 }
 
-/// The Id of the group whose Value is exactly the one sent (read-only: GetAllUserGroups).
+/// The group as saved, for marking it Deleted later: the data properties of the
+/// server's answer where they are well typed, else of what was sent, with its Id.
+fn saved_carrier(sent: &Value, got: &Value, id: i32) -> Value {
+    let mut m = serde_json::Map::new();
+    for p in ["Value", "Tooltip"] {
+        if let Some(v) = [got.get(p), sent.get(p)]
+            .into_iter()
+            .flatten()
+            .find(|v| v.is_string())
+        {
+            m.insert(p.into(), v.clone());
+        }
+    }
+    m.insert("Id".into(), Value::from(id));
+    if let Some(r) = [got.get("Rank"), sent.get("Rank")]
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_i64)
+        .find_map(|r| i32::try_from(r).ok())
+    {
+        m.insert("Rank".into(), Value::from(r));
+    }
+    if let Some(d) = [got.get("Deleted"), sent.get("Deleted")]
+        .into_iter()
+        .flatten()
+        .find_map(Value::as_bool)
+    {
+        m.insert("Deleted".into(), Value::Bool(d));
+    }
+    Value::Object(m)
+}
+
+/// The Id of the group whose Value (or Tooltip) is exactly the one sent (read-only:
+/// GetAllUserGroups).
 async fn find_by_name(st: &mut State<'_>, sent: &Value) -> Option<i32> {
-    let value = sent.get("Value")?.as_str()?.to_string();
     let body = json!({ include_deleted_param(st.engine).as_str(): true });
-    let list = json_call(st, "lookup", GET_ALL_UID, &[], Some(&body)).await.ok()?;
-    list.as_array()?
-        .iter()
-        .find(|g| g.get("Value").and_then(Value::as_str) == Some(value.as_str()))
-        .and_then(|g| g.get("Id")?.as_i64())
-        .and_then(|i| i32::try_from(i).ok())
+    let list = json_call(st, "lookup", GET_ALL_UID, &[], Some(&body))
+        .await
+        .ok()?;
+    ["Value", "Tooltip"].iter().find_map(|p| {
+        let want = sent.get(p)?.as_str()?;
+        list.as_array()?
+            .iter()
+            .find(|g| g.get(p).and_then(Value::as_str) == Some(want))
+            .and_then(|g| g.get("Id")?.as_i64())
+            .and_then(|i| i32::try_from(i).ok())
+    })
+}
+
+/// Every group whose Value or Tooltip starts with `prefix` (read-only: one
+/// GetAllUserGroups call, deleted groups included): Id, carrier, and whether it is
+/// already Deleted.
+pub(super) async fn find_by_prefix(
+    engine: &Engine,
+    prefix: &str,
+) -> Result<Vec<(i32, Value, bool)>, String> {
+    let body = json!({ include_deleted_param(engine).as_str(): true });
+    let (_, list) = json_request(engine, "sweep", GET_ALL_UID, &[], Some(&body)).await;
+    let list = list?;
+    let arr = list.as_array().ok_or_else(|| {
+        format!(
+            "GetAllUserGroups did not answer an array: {}",
+            checks::excerpt(&list)
+        )
+    })?;
+    let mut out = Vec::new();
+    for g in arr {
+        let ours = ["Value", "Tooltip"].iter().any(|p| {
+            g.get(p)
+                .and_then(Value::as_str)
+                .is_some_and(|v| v.starts_with(prefix))
+        });
+        let id = g
+            .get("Id")
+            .and_then(Value::as_i64)
+            .and_then(|i| i32::try_from(i).ok())
+            .filter(|i| *i != 0);
+        if let (true, Some(id)) = (ours, id) {
+            let deleted = g.get("Deleted").and_then(Value::as_bool) == Some(true);
+            out.push((id, saved_carrier(g, g, id), deleted));
+        }
+    }
+    Ok(out)
 }
 
 fn include_deleted_param(engine: &Engine) -> String {
@@ -639,12 +1048,26 @@ async fn json_call(
     query: &[(String, String)],
     body: Option<&Value>,
 ) -> Result<Value, String> {
-    let engine = st.engine;
-    let ep = engine
-        .suite
-        .endpoint(uid)
-        .ok_or_else(|| format!("no description for {uid}"))?;
-    let mut headers = helper_auth(engine)?;
+    let (ex, out) = json_request(st.engine, purpose, uid, query, body).await;
+    st.exchanges.extend(ex);
+    out
+}
+
+/// A bookkeeping call (JSON in, JSON out, the first configured scheme) and its answer.
+async fn json_request(
+    engine: &Engine,
+    purpose: &'static str,
+    uid: &str,
+    query: &[(String, String)],
+    body: Option<&Value>,
+) -> (Option<Exchange>, Result<Value, String>) {
+    let Some(ep) = engine.suite.endpoint(uid) else {
+        return (None, Err(format!("no description for {uid}")));
+    };
+    let mut headers = match helper_auth(engine) {
+        Ok(h) => h,
+        Err(e) => return (None, Err(e)),
+    };
     headers.push(("Accept".into(), "application/json".into()));
     if body.is_some() {
         headers.push(("Content-Type".into(), "application/json".into()));
@@ -665,8 +1088,7 @@ async fn json_call(
         )),
         Ok(r) => decode::decode_json(&r.body).map_err(|e| format!("{purpose}: {e}")),
     };
-    st.exchanges.push(ex);
-    out
+    (Some(ex), out)
 }
 
 /// Creates a group with a unique name for a case that needs one; returns its Id.
@@ -806,7 +1228,16 @@ pub(super) async fn mark_deleted(
     id: i32,
     carrier: &Value,
 ) -> (Option<Exchange>, Result<(), String>) {
-    let mut c = with_id(carrier, id);
+    if !engine.created_by_this_run(id) {
+        return (
+            None,
+            Err(format!(
+                "refusing to write group {id}: this run did not create it"
+            )),
+        );
+    }
+    // Only well-typed data properties: what a negative case sent may not be.
+    let mut c = saved_carrier(carrier, carrier, id);
     if let Some(m) = c.as_object_mut() {
         m.insert("Deleted".into(), Value::Bool(true));
     }
@@ -865,6 +1296,7 @@ mod tests {
             name: "soconform-r-1".into(),
             run: "r".into(),
             id: Some(42),
+            app_token: DUMMY_APP_TOKEN.into(),
         };
         let got = v.substitute(
             &json!({"UserGroup": {"Value": "{name} ü", "Id": "{id}", "Tooltip": "run {run}"}}),
@@ -872,6 +1304,76 @@ mod tests {
         assert_eq!(
             got,
             json!({"UserGroup": {"Value": "soconform-r-1 ü", "Id": 42, "Tooltip": "run r"}})
+        );
+    }
+
+    #[test]
+    fn ids_in_bodies_are_found_in_every_syntax() {
+        let ids = |v: Value| {
+            let mut out = vec![];
+            json_ids(&v, &mut out);
+            out
+        };
+        assert_eq!(ids(json!({"UserGroup": {"Id": 0, "Value": "x"}})), [0, 0]);
+        assert_eq!(ids(json!({"UserGroup": {"id": "5"}})), [5, 5]);
+        assert_eq!(ids(json!({"UserGroup": {"Id": true}})), [1, 1]);
+        assert_eq!(ids(json!({"UserGroup": {"Id": 1.5}})), [1, 2]);
+        assert!(ids(json!({"UserGroup": {"Id": "glops"}})).is_empty());
+        assert!(ids(json!({"UserGroup": {"Id": {}, "Rank": 7}})).is_empty());
+        assert_eq!(ids(json!([{"UserGroup": {"Id": 9}}])), [9, 9]);
+        let raw = |r: &str| {
+            let mut out = vec![];
+            raw_ids(r, &mut out);
+            out
+        };
+        assert_eq!(raw(r#"{"UserGroup": {"Id": 12, "Value": "x"}}"#), [12]);
+        assert_eq!(
+            raw("<request><UserGroup><Id>34</Id></UserGroup></request>"),
+            [34]
+        );
+        assert_eq!(raw("UserGroup.Id=56&UserGroup.Value=a"), [56]);
+        assert_eq!(raw("UserGroup%5BId%5D=78"), [78]);
+        assert_eq!(raw("Id=-9"), [-9]);
+        assert!(raw("userGroupId=5&Identity=3&valid=1 id glops").is_empty());
+    }
+
+    #[test]
+    fn long_placeholder() {
+        assert_eq!(long_filler("a{long:5}b").chars().count(), 7);
+        assert_eq!(long_filler("{long:x}"), "{long:x}");
+        assert_eq!(long_filler("{long:3"), "{long:3");
+        assert_eq!(long_filler("{long:0}"), "");
+    }
+
+    #[test]
+    fn carriers_with_and_without_wrapper() {
+        let wrapped = json!({"UserGroup": {"Value": "a"}});
+        assert_eq!(
+            carrier_of(&wrapped, "UserGroup"),
+            Some(&json!({"Value": "a"}))
+        );
+        let bare = json!({"Value": "a", "TableRight": {}});
+        assert_eq!(carrier_of(&bare, "UserGroup"), Some(&bare));
+        let other = json!({"Group": {"Value": "a"}});
+        assert_eq!(
+            carrier_of(&other, "UserGroup"),
+            Some(&json!({"Value": "a"}))
+        );
+        assert_eq!(carrier_of(&json!(42), "UserGroup"), None);
+    }
+
+    #[test]
+    fn saved_carriers_are_well_typed() {
+        let sent =
+            json!({"Value": {"x": 1}, "Tooltip": "soconform-r-1", "Rank": "abc", "Deleted": "yes"});
+        let got = json!({"Value": "12345", "Rank": 3, "Deleted": false, "TableRight": {}});
+        assert_eq!(
+            saved_carrier(&sent, &got, 7),
+            json!({"Value": "12345", "Tooltip": "soconform-r-1", "Id": 7, "Rank": 3, "Deleted": false})
+        );
+        assert_eq!(
+            saved_carrier(&sent, &json!(null), 7),
+            json!({"Tooltip": "soconform-r-1", "Id": 7})
         );
     }
 

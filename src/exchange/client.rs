@@ -12,6 +12,8 @@ use tokio::sync::Mutex;
 pub enum TransportError {
     #[error("could not connect: {0}")]
     Connect(String),
+    #[error("could not connect within {0:?} (the connect timeout)")]
+    ConnectTimeout(Duration),
     #[error("no complete response within {0:?} (the total timeout)")]
     Timeout(Duration),
     #[error("response body exceeds the {limit}-byte limit (max body size)")]
@@ -21,6 +23,16 @@ pub enum TransportError {
     #[error("{0}")]
     Other(String),
 }
+
+impl TransportError {
+    /// The words every budget refusal starts with (trials look for them).
+    pub const BUDGET_EXHAUSTED: &'static str = "request budget exhausted";
+}
+
+/// Requests that put the target back as it was (marking this run's groups Deleted, and
+/// the one listing that finds them) are sent even after `--max-requests` is reached:
+/// leaving the server as found comes first. They still count, and still keep `--rps`.
+pub const CLEANUP_PURPOSES: [&str; 2] = ["cleanup", "sweep"];
 
 pub struct HttpClient {
     inner: reqwest::Client,
@@ -75,7 +87,7 @@ impl HttpClient {
     pub async fn send(&self, purpose: &'static str, request: Request) -> Exchange {
         let started = SystemTime::now();
         let t0 = Instant::now();
-        let response = self.send_inner(&request).await;
+        let response = self.send_inner(purpose, &request).await;
         Exchange {
             purpose,
             request,
@@ -85,11 +97,25 @@ impl HttpClient {
         }
     }
 
-    async fn send_inner(&self, request: &Request) -> Result<Response, TransportError> {
-        let n = self.sent.fetch_add(1, Ordering::Relaxed);
-        if let Some(max) = self.limits.max_requests {
-            if n >= max {
-                return Err(TransportError::BudgetExhausted(max));
+    async fn send_inner(
+        &self,
+        purpose: &str,
+        request: &Request,
+    ) -> Result<Response, TransportError> {
+        match self.limits.max_requests {
+            Some(max) if !CLEANUP_PURPOSES.contains(&purpose) => {
+                // Count only what is sent: a refused request does not use the budget.
+                let taken = self
+                    .sent
+                    .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                        (n < max).then_some(n + 1)
+                    });
+                if taken.is_err() {
+                    return Err(TransportError::BudgetExhausted(max));
+                }
+            }
+            _ => {
+                self.sent.fetch_add(1, Ordering::Relaxed);
             }
         }
         self.pace().await;
@@ -110,10 +136,7 @@ impl HttpClient {
         if let Some(body) = &request.body {
             rb = rb.body(body.clone());
         }
-        let mut resp = rb
-            .send()
-            .await
-            .map_err(|e| classify(&e, self.limits.total_timeout))?;
+        let mut resp = rb.send().await.map_err(|e| classify(&e, &self.limits))?;
         let status = resp.status().as_u16();
         let headers = resp
             .headers()
@@ -130,11 +153,7 @@ impl HttpClient {
             return Err(TransportError::BodyTooLarge { limit });
         }
         let mut body = Vec::new();
-        while let Some(chunk) = resp
-            .chunk()
-            .await
-            .map_err(|e| classify(&e, self.limits.total_timeout))?
-        {
+        while let Some(chunk) = resp.chunk().await.map_err(|e| classify(&e, &self.limits))? {
             if body.len() + chunk.len() > limit {
                 return Err(TransportError::BodyTooLarge { limit });
             }
@@ -148,18 +167,39 @@ impl HttpClient {
     }
 }
 
-fn classify(e: &reqwest::Error, total: Duration) -> TransportError {
+fn classify(e: &reqwest::Error, limits: &Limits) -> TransportError {
+    if e.is_timeout() && e.is_connect() {
+        return TransportError::ConnectTimeout(limits.connect_timeout);
+    }
     if e.is_timeout() {
-        return TransportError::Timeout(total);
+        return TransportError::Timeout(limits.total_timeout);
     }
     // The chain of sources holds the useful part ("connection refused", "unexpected EOF").
-    let mut msg = e.to_string();
+    let mut chain = vec![e.to_string()];
     let mut src = std::error::Error::source(e);
     while let Some(s) = src {
-        msg.push_str(": ");
-        msg.push_str(&s.to_string());
+        chain.push(s.to_string());
         src = s.source();
     }
+    let inner = chain.last().cloned().unwrap_or_default();
+    let lower = chain.join(": ").to_ascii_lowercase();
+    let summary = if lower.contains("invalid http") || lower.contains("parse") {
+        Some("the answer is not valid HTTP/1.1")
+    } else if lower.contains("reset by peer") {
+        Some("the connection was reset")
+    } else if lower.contains("end of file before message length") {
+        Some("the body ended before the length its Content-Length announced")
+    } else if lower.contains("connection closed before message completed")
+        || lower.contains("incomplete message")
+    {
+        Some("the connection closed before a complete answer")
+    } else {
+        None
+    };
+    let msg = match summary {
+        Some(s) => format!("{s} ({inner})"),
+        None => chain.join(": "),
+    };
     if e.is_connect() {
         TransportError::Connect(msg)
     } else {
