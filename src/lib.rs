@@ -4,6 +4,7 @@
 //! Schemas ([`schema`]) -> cases ([`cases`]) -> trials ([`matrix`]) -> HTTP exchanges
 //! ([`exchange`]) -> decoding ([`decode`]) and checks ([`checks`]) -> verdicts -> reports.
 //! The embedded reference server ([`reference`]) sits apart: the suite only starts it.
+//! [`selftest`] starts it with deliberate faults to show the suite catches each one.
 
 pub mod auth;
 pub mod cases;
@@ -19,6 +20,7 @@ pub mod matrix;
 pub mod reference;
 pub mod report;
 pub mod schema;
+pub mod selftest;
 pub mod suite;
 pub mod target;
 pub mod vocab;

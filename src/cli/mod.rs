@@ -9,6 +9,7 @@ pub mod derive;
 pub mod launch;
 pub mod openapi;
 pub mod run;
+pub mod selftest;
 pub mod serve;
 
 #[derive(Debug, Parser)]
@@ -32,6 +33,8 @@ pub enum Command {
     Derive(derive::DeriveArgs),
     /// Print (or write) the derived endpoints as an OpenAPI 3.1 document.
     Openapi(openapi::OpenapiArgs),
+    /// Check the suite catches faults: the reference server clean and with each fault.
+    Selftest(selftest::SelftestArgs),
 }
 
 /// Exit codes shared by every subcommand.
@@ -48,6 +51,7 @@ pub fn main() -> ExitCode {
         Some(Command::Derive(args)) => derive::main(args),
         Some(Command::Openapi(args)) => openapi::main(args),
         Some(Command::Run(args)) => run::main(args),
+        Some(Command::Selftest(args)) => selftest::main(args),
         // The main job: the whole suite against the embedded server, with its report.
         None => run::main(run::RunArgs { report: Some("report".into()), ..Default::default() }),
     };
