@@ -150,7 +150,7 @@ fn content_type_slug(ct: &str) -> &'static str {
 
 impl Fault {
     /// Every fault, in the order of the self-test table.
-    pub const ALL: [Fault; 52] = [
+    pub const ALL: [Fault; 53] = [
         Fault::AuthBasicRefused,
         Fault::AuthSoTicketRefused,
         Fault::AuthBearerRefused,
@@ -174,6 +174,7 @@ impl Fault {
         Fault::AcceptIgnored,
         Fault::AcceptPatchTypes406,
         Fault::AcceptQIgnored,
+        Fault::AcceptAbsent406,
         Fault::XmlLabelledJson,
         Fault::JsonLabelledTextPlain,
         Fault::XmlRootRenamed,
