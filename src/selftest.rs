@@ -41,8 +41,8 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             faults: Fault::ALL.to_vec(),
-            parallel: 4,
-            concurrency: 16,
+            parallel: 2,
+            concurrency: 32,
             own_concern_only: false,
         }
     }

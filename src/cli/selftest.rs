@@ -21,10 +21,10 @@ pub struct SelftestArgs {
     #[arg(long)]
     pub list: bool,
     /// Servers under test at once.
-    #[arg(long, default_value_t = 4)]
+    #[arg(long, default_value_t = 2)]
     pub parallel: usize,
     /// Trials in flight at once against each server.
-    #[arg(long, default_value_t = 16)]
+    #[arg(long, default_value_t = 32)]
     pub concurrency: usize,
     /// Run each fault against its own concern's trials only (faster; what `cargo test`
     /// does). The clean server still runs the whole suite.
