@@ -53,7 +53,10 @@ pub fn main() -> ExitCode {
         Some(Command::Run(args)) => run::main(args),
         Some(Command::Selftest(args)) => selftest::main(args),
         // The main job: the whole suite against the embedded server, with its report.
-        None => run::main(run::RunArgs { report: Some("report".into()), ..Default::default() }),
+        None => run::main(run::RunArgs {
+            report: Some("report".into()),
+            ..Default::default()
+        }),
     };
     ExitCode::from(code)
 }

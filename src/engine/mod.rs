@@ -139,7 +139,10 @@ impl Engine {
 
     /// The requests captured so far, one list per trial (empty unless capturing).
     pub fn take_captured(&self) -> Vec<Vec<crate::exchange::Request>> {
-        self.captured.as_ref().and_then(|m| m.lock().ok().map(|mut c| std::mem::take(&mut *c))).unwrap_or_default()
+        self.captured
+            .as_ref()
+            .and_then(|m| m.lock().ok().map(|mut c| std::mem::take(&mut *c)))
+            .unwrap_or_default()
     }
 
     fn remember_created(&self, id: i32, carrier: Value) {

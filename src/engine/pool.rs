@@ -18,7 +18,13 @@ pub async fn run_all(
     let slots: Arc<Mutex<Vec<Option<TrialReport>>>> = Arc::new(Mutex::new(vec![None; specs.len()]));
     let mut workers = tokio::task::JoinSet::new();
     for _ in 0..concurrency.max(1).min(specs.len().max(1)) {
-        let (engine, specs, next, slots, on_done) = (engine.clone(), specs.clone(), next.clone(), slots.clone(), on_done.clone());
+        let (engine, specs, next, slots, on_done) = (
+            engine.clone(),
+            specs.clone(),
+            next.clone(),
+            slots.clone(),
+            on_done.clone(),
+        );
         workers.spawn(async move {
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
@@ -34,6 +40,10 @@ pub async fn run_all(
     while let Some(r) = workers.join_next().await {
         r.map_err(|e| format!("a trial worker stopped: {e}"))?;
     }
-    let reports = std::mem::take(&mut *slots.lock().map_err(|_| "a trial worker panicked".to_string())?);
+    let reports = std::mem::take(
+        &mut *slots
+            .lock()
+            .map_err(|_| "a trial worker panicked".to_string())?,
+    );
     Ok(reports.into_iter().flatten().collect())
 }
