@@ -5,6 +5,7 @@
 //! ([`exchange`]) -> decoding ([`decode`]) and checks ([`checks`]) -> verdicts -> reports.
 //! Generated bodies ([`generate`]) join the case files as a second source of request
 //! bodies. The embedded reference server ([`reference`]) sits apart: the suite only starts it.
+//! [`selftest`] starts it with deliberate faults to show the suite catches each one.
 
 pub mod auth;
 pub mod cases;
@@ -21,6 +22,7 @@ pub mod matrix;
 pub mod reference;
 pub mod report;
 pub mod schema;
+pub mod selftest;
 pub mod suite;
 pub mod target;
 pub mod vocab;

@@ -41,10 +41,17 @@ fn base36(mut n: u64) -> String {
 }
 
 /// Must run inside a tokio runtime (the embedded server is spawned on it).
-pub async fn launch(
+pub async fn launch(suite: Arc<Suite>, target: Target, run_id: String) -> Result<Launched, String> {
+    launch_with(suite, target, run_id, reference::Config::with_defaults()).await
+}
+
+/// Like [`launch`], starting the embedded server (when the target has no URL) with
+/// `server_config` as its configuration, credentials aside (`soconform selftest` sets a fault).
+pub async fn launch_with(
     suite: Arc<Suite>,
     mut target: Target,
     run_id: String,
+    server_config: reference::Config,
 ) -> Result<Launched, String> {
     let (base_url, server, label) = match &target.base_url {
         Some(url) => (url.clone(), None, url.to_string()),
@@ -53,7 +60,7 @@ pub async fn launch(
                 .credentials
                 .clone()
                 .or(reference::default_credentials());
-            let mut config = reference::Config::with_defaults();
+            let mut config = server_config;
             config.credentials = target.credentials.clone();
             let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
             let server = reference::start(config, addr)

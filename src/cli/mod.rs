@@ -10,6 +10,7 @@ pub mod derive;
 pub mod launch;
 pub mod openapi;
 pub mod run;
+pub mod selftest;
 pub mod serve;
 
 #[derive(Debug, Parser)]
@@ -35,6 +36,8 @@ pub enum Command {
     Openapi(openapi::OpenapiArgs),
     /// Measure the suite's overhead, latency hiding, memory and harness costs.
     Bench(bench::BenchArgs),
+    /// Check the suite catches faults: the reference server clean and with each fault.
+    Selftest(selftest::SelftestArgs),
 }
 
 /// Exit codes shared by every subcommand.
@@ -52,6 +55,7 @@ pub fn main() -> ExitCode {
         Some(Command::Openapi(args)) => openapi::main(args),
         Some(Command::Run(args)) => run::main(args),
         Some(Command::Bench(args)) => bench::main(args),
+        Some(Command::Selftest(args)) => selftest::main(args),
         // The main job: the whole suite against the embedded server, with its report.
         None => run::main(run::RunArgs {
             report: Some("report".into()),

@@ -40,6 +40,15 @@ pub struct ServeArgs {
     /// Largest request body accepted, in bytes (larger: 413).
     #[arg(long = "max-body-bytes", default_value_t = DEFAULT_MAX_BODY_BYTES, value_name = "BYTES")]
     pub max_body_bytes: usize,
+    /// Serve with one deliberate fault (see `soconform selftest --list`), to reproduce
+    /// what the self-test shows.
+    #[arg(long, value_name = "ID", value_parser = parse_fault)]
+    pub fault: Option<reference::Fault>,
+}
+
+fn parse_fault(id: &str) -> Result<reference::Fault, String> {
+    reference::Fault::from_id(id)
+        .ok_or_else(|| format!("no fault is named `{id}` (see `soconform selftest --list`)"))
 }
 
 impl std::fmt::Debug for ServeArgs {
@@ -55,6 +64,7 @@ impl std::fmt::Debug for ServeArgs {
             .field("xsrf_token", &redacted(&self.xsrf_token))
             .field("latency_ms", &self.latency_ms)
             .field("max_body_bytes", &self.max_body_bytes)
+            .field("fault", &self.fault.map(reference::Fault::id))
             .finish()
     }
 }
@@ -81,6 +91,7 @@ impl ServeArgs {
             credentials: self.credentials(),
             latency: Duration::from_millis(self.latency_ms),
             max_body_bytes: self.max_body_bytes,
+            fault: self.fault,
             ..Config::with_defaults()
         }
     }
@@ -157,6 +168,13 @@ async fn run(args: ServeArgs) -> u8 {
         }
     };
     print!("{}", banner(server.base_url(), &creds));
+    if let Some(f) = args.fault {
+        let info = f.info();
+        println!(
+            "DELIBERATELY FAULTY ({}, {}): {}",
+            info.id, info.level, info.description
+        );
+    }
     let _ = std::io::stdout().flush();
     wait_for_signal().await;
     println!("Stopping...");

@@ -3,8 +3,10 @@
 //! dictionaries, so the mapping accepts the reasonable forms: `xsi:nil` under any prefix,
 //! namespaces (local names are matched), booleans `true/false/1/0` (xs:boolean),
 //! dictionaries as `<Key>/<Value>` pair elements or as one element per key, and a
-//! missing element for a property that may be null. DTDs and entity references other
-//! than the five predefined ones are refused, never expanded.
+//! missing element for a property that may be null. Element names are matched to
+//! property names exactly (XML names are case-sensitive, and the docs' sample writes the
+//! property names as they are): `<id>` is not `Id`, it is an unknown element. DTDs and
+//! entity references other than the five predefined ones are refused, never expanded.
 
 use super::schema_view::{self, allows_null, Kind};
 use super::DecodeError;
@@ -180,9 +182,9 @@ pub fn map(el: &Element, schema: Option<&Value>, root: &Value) -> Value {
             let mut out = Map::new();
             if let Some(props) = properties {
                 for child in &el.children {
-                    match schema_view::property(props, &child.name) {
+                    match props.get_key_value(&child.name) {
                         Some((name, s)) => {
-                            out.insert(name.to_string(), map(child, Some(s), root));
+                            out.insert(name.clone(), map(child, Some(s), root));
                         }
                         None if additional.is_some() => {
                             insert_entry(&mut out, child, additional, root)
@@ -351,6 +353,20 @@ mod tests {
         .expect("decodes");
         assert_eq!(v["Value"], Value::Null);
         assert!(v.get("Rank").is_none());
+    }
+
+    #[test]
+    fn element_names_are_case_sensitive() {
+        let (_, v) = decode(
+            b"<UserGroup><value>x</value><id>1</id><Rank>2</Rank><Deleted>false</Deleted></UserGroup>",
+            &schema(),
+        )
+        .expect("decodes");
+        // `<value>` and `<id>` are not the documented properties: Value reads as absent
+        // (null), Id stays missing for the schema to report.
+        assert_eq!(v["Value"], Value::Null);
+        assert!(v.get("Id").is_none());
+        assert_eq!(v["value"], json!("x"));
     }
 
     #[test]

@@ -1,6 +1,11 @@
 //! The one HTTP client a run shares: connection reuse, a request-rate limit and budget,
 //! and bounded waiting and reading, so a hostile or slow server fails a trial cleanly
 //! instead of hanging or exhausting memory.
+//!
+//! reqwest adds `Accept: */*` to every request that has no Accept header, so a trial that
+//! means to send none (the docs' behaviour without Accept is a question of its own) goes
+//! over a bare HTTP/1.1 connection instead when the target is `http://`. Over `https://`
+//! the request goes through reqwest and its record says `Accept: */*`, as sent.
 
 use super::{Exchange, Request, Response};
 use crate::target::Limits;
@@ -84,7 +89,11 @@ impl HttpClient {
         tokio::time::sleep_until(wait_until.into()).await;
     }
 
-    pub async fn send(&self, purpose: &'static str, request: Request) -> Exchange {
+    pub async fn send(&self, purpose: &'static str, mut request: Request) -> Exchange {
+        if !has_accept(&request) && !request.url.starts_with("http://") {
+            // reqwest will add it: record what is sent.
+            request.headers.push(("Accept".into(), "*/*".into()));
+        }
         let started = SystemTime::now();
         let t0 = Instant::now();
         let response = self.send_inner(purpose, &request).await;
@@ -127,6 +136,9 @@ impl HttpClient {
     }
 
     async fn exchange(&self, request: &Request) -> Result<Response, TransportError> {
+        if !has_accept(request) && request.url.starts_with("http://") {
+            return self.exchange_bare(request).await;
+        }
         let method = reqwest::Method::from_bytes(request.method.as_bytes())
             .map_err(|e| TransportError::Other(format!("bad method {}: {e}", request.method)))?;
         let mut rb = self.inner.request(method, &request.url);
@@ -164,6 +176,109 @@ impl HttpClient {
             headers,
             body,
         })
+    }
+}
+
+fn has_accept(request: &Request) -> bool {
+    request
+        .headers
+        .iter()
+        .any(|(n, _)| n.eq_ignore_ascii_case("accept"))
+}
+
+impl HttpClient {
+    /// The request exactly as given (no header added but Host, Content-Length and
+    /// User-Agent), on a connection of its own, under the same limits.
+    async fn exchange_bare(&self, request: &Request) -> Result<Response, TransportError> {
+        use http_body_util::BodyExt as _;
+        let other =
+            |what: &str, e: &dyn std::fmt::Display| TransportError::Other(format!("{what}: {e}"));
+        let uri: hyper::Uri = request.url.parse().map_err(|e| other("bad URL", &e))?;
+        let authority = uri
+            .authority()
+            .ok_or_else(|| TransportError::Other(format!("no host in {}", request.url)))?
+            .clone();
+        let host = authority
+            .host()
+            .trim_start_matches('[')
+            .trim_end_matches(']');
+        let port = authority.port_u16().unwrap_or(80);
+        let stream = tokio::time::timeout(
+            self.limits.connect_timeout,
+            tokio::net::TcpStream::connect((host, port)),
+        )
+        .await
+        .map_err(|_| {
+            TransportError::Connect(format!(
+                "no connection within {:?}",
+                self.limits.connect_timeout
+            ))
+        })?
+        .map_err(|e| TransportError::Connect(e.to_string()))?;
+        let (mut sender, connection) =
+            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+                .await
+                .map_err(|e| TransportError::Connect(e.to_string()))?;
+        let driver = tokio::spawn(connection);
+        let path = uri.path_and_query().map_or("/", |p| p.as_str());
+        let mut builder = hyper::Request::builder()
+            .method(request.method.as_str())
+            .uri(path)
+            .header(hyper::header::HOST, authority.as_str());
+        if !request
+            .headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case("user-agent"))
+        {
+            builder = builder.header(
+                hyper::header::USER_AGENT,
+                concat!("soconform/", env!("CARGO_PKG_VERSION")),
+            );
+        }
+        for (n, v) in &request.headers {
+            builder = builder.header(n.as_str(), v.as_str());
+        }
+        let body = axum::body::Bytes::from(request.body.clone().unwrap_or_default());
+        let req = builder
+            .body(http_body_util::Full::new(body))
+            .map_err(|e| other("cannot build the request", &e))?;
+        let result = async {
+            let resp = sender
+                .send_request(req)
+                .await
+                .map_err(|e| other("the exchange failed", &e))?;
+            let status = resp.status().as_u16();
+            let headers = resp
+                .headers()
+                .iter()
+                .map(|(n, v)| {
+                    (
+                        n.as_str().to_string(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
+                .collect();
+            let limit = self.limits.max_body_bytes;
+            let mut incoming = resp.into_body();
+            let mut body = Vec::new();
+            while let Some(frame) = incoming.frame().await {
+                let frame = frame.map_err(|e| other("reading the body", &e))?;
+                if let Ok(chunk) = frame.into_data() {
+                    if body.len() + chunk.len() > limit {
+                        return Err(TransportError::BodyTooLarge { limit });
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+            }
+            Ok(Response {
+                status,
+                headers,
+                body,
+            })
+        }
+        .await;
+        driver.abort();
+        result
     }
 }
 

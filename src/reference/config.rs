@@ -2,6 +2,7 @@
 //! and the groups that exist before the first request.
 
 use super::carrier::UserGroup;
+use super::faults::Fault;
 use crate::credentials::{Credential, Credentials};
 use std::time::Duration;
 
@@ -20,6 +21,8 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Groups that exist when the server starts (ids kept as given).
     pub seed: Vec<UserGroup>,
+    /// A deliberate fault (`soconform selftest`); `None`, the default, is the correct server.
+    pub fault: Option<Fault>,
 }
 
 impl Config {
@@ -30,6 +33,7 @@ impl Config {
             latency: Duration::ZERO,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             seed: Vec::new(),
+            fault: None,
         }
     }
 

@@ -6,12 +6,16 @@
 //! (c) [`execute`] - the store read or write;
 //! (d) [`response_value`] - the response as a `serde_json::Value`, then `$select`;
 //! (e) [`render`] - status, headers and body bytes in the negotiated type.
+//!
+//! With `Config::fault` set (the self-test), each stage boundary hands its result to the
+//! fault's hook in [`super::faults`]; without it the hooks are never called.
 
 use super::auth;
 use super::body::{self, Decoded};
 use super::carrier::UserGroup;
 use super::config::Config;
 use super::error::ApiError;
+use super::faults::Fault;
 use super::negotiate::choose_response_type;
 use super::request::{self, Query, SaveRequest};
 use super::select::Select;
@@ -19,7 +23,7 @@ use super::store::{Saved, Store};
 use super::xml;
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{header, request::Parts, HeaderValue, Method, StatusCode};
+use axum::http::{header, request::Parts, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 use std::sync::Arc;
@@ -144,6 +148,10 @@ async fn handle(state: Arc<AppState>, req: Request) -> Response {
             .into_response()
         }
     };
+    let fault = state.config.fault.filter(|f| f.applies_to(op));
+    if let Some(e) = fault.and_then(|f| f.refuse_method(&parts.method)) {
+        return e.into_response();
+    }
     if parts.method == Method::GET || parts.method == Method::HEAD {
         return describe(op);
     }
@@ -159,7 +167,7 @@ async fn handle(state: Arc<AppState>, req: Request) -> Response {
         .with_header(header::ALLOW, "GET, HEAD, POST")
         .into_response();
     }
-    match invoke(&state, op, &parts, body).await {
+    match invoke(&state, fault, op, &parts, body).await {
         Ok(res) => res,
         Err(e) => e.into_response(),
     }
@@ -175,6 +183,7 @@ fn describe(op: Operation) -> Response {
 
 async fn invoke(
     state: &AppState,
+    fault: Option<Fault>,
     op: Operation,
     parts: &Parts,
     body: Body,
@@ -187,17 +196,35 @@ async fn invoke(
             .iter()
             .filter_map(|v| v.to_str().ok()),
     );
-    authenticate(state, parts)?;
-    let request = decode_request(state, op, parts, &query, body).await?;
-    let outcome = execute(&state.store, request)?;
-    let value = response_value(&outcome, &query);
-    Ok(render(content_type, &value))
+    authenticate(state, fault, parts)?;
+    let content_type = match fault {
+        Some(f) => f.bend_response_type(&parts.headers, content_type)?,
+        None => content_type,
+    };
+    let request = decode_request(state, fault, op, parts, &query, body).await?;
+    let outcome = match fault {
+        Some(f) => f.execute(&state.store, request)?,
+        None => execute(&state.store, request)?,
+    };
+    let value = response_value(&outcome, &query, fault);
+    Ok(match fault {
+        Some(f) => f.render(content_type, &value),
+        None => render(content_type, &value),
+    })
 }
 
 /// Stage (a).
-pub fn authenticate(state: &AppState, parts: &Parts) -> Result<auth::Authenticated, ApiError> {
-    auth::authorize(&parts.headers, &state.config.credentials)
-        .map_err(|r| r.into_error(&state.config.credentials))
+pub fn authenticate(
+    state: &AppState,
+    fault: Option<Fault>,
+    parts: &Parts,
+) -> Result<auth::Authenticated, ApiError> {
+    let creds = &state.config.credentials;
+    let decided = auth::authorize(&parts.headers, creds).map_err(|r| r.into_error(creds));
+    match fault {
+        Some(f) => f.bend_auth(&parts.headers, creds, decided),
+        None => decided,
+    }
 }
 
 /// A typed request, ready for the store.
@@ -208,11 +235,29 @@ pub enum AgentRequest {
     GetAll { include_deleted: bool },
 }
 
-/// Stage (b). GetUserGroup takes its parameter from the query string and reads no body.
+/// Stage (b).
 pub async fn decode_request(
     state: &AppState,
+    fault: Option<Fault>,
     op: Operation,
     parts: &Parts,
+    query: &Query,
+    body: Body,
+) -> Result<AgentRequest, ApiError> {
+    let Some(f) = fault else {
+        return decode_typed(state, op, &parts.headers, query, body).await;
+    };
+    f.screen_request(&parts.headers, query.select().as_deref())?;
+    let bent = f.bend_request_headers(&parts.headers);
+    let headers = bent.as_ref().unwrap_or(&parts.headers);
+    f.bend_request(decode_typed(state, op, headers, query, body).await)
+}
+
+/// GetUserGroup takes its parameter from the query string and reads no body.
+async fn decode_typed(
+    state: &AppState,
+    op: Operation,
+    headers: &HeaderMap,
     query: &Query,
     body: Body,
 ) -> Result<AgentRequest, ApiError> {
@@ -221,10 +266,10 @@ pub async fn decode_request(
             id: request::user_group_id(query)?,
         });
     }
-    let bytes = body::read_limited(&parts.headers, body, state.config.max_body_bytes).await?;
+    let bytes = body::read_limited(headers, body, state.config.max_body_bytes).await?;
     let decoded: Decoded = match op {
-        Operation::SaveUserGroup => body::decode(&parts.headers, &bytes, request::SAVE_OBJECTS)?,
-        _ => body::decode(&parts.headers, &bytes, &[])?,
+        Operation::SaveUserGroup => body::decode(headers, &bytes, request::SAVE_OBJECTS)?,
+        _ => body::decode(headers, &bytes, &[])?,
     };
     Ok(match op {
         Operation::SaveUserGroup => AgentRequest::Save(request::save_request(&decoded)?),
@@ -266,13 +311,26 @@ pub fn execute(store: &Store, request: AgentRequest) -> Result<Outcome, ApiError
 }
 
 /// Stage (d): the response value, `$select` applied.
-pub fn response_value(outcome: &Outcome, query: &Query) -> Value {
+pub fn response_value(outcome: &Outcome, query: &Query, fault: Option<Fault>) -> Value {
     let mut value = match outcome {
         Outcome::Nothing => Value::Null,
         Outcome::One(g) => g.to_value(),
         Outcome::Many(gs) => Value::Array(gs.iter().map(UserGroup::to_value).collect()),
     };
-    if let Some(select) = query.select().as_deref().and_then(Select::parse) {
+    let mut select = query.select();
+    if let Some(f) = fault {
+        let carriers = match &mut value {
+            Value::Array(items) => items.iter_mut().collect(),
+            v => vec![v],
+        };
+        for carrier in carriers {
+            if let Value::Object(m) = carrier {
+                f.bend_carrier(m);
+            }
+        }
+        select = f.bend_select(select);
+    }
+    if let Some(select) = select.as_deref().and_then(Select::parse) {
         select.apply(&mut value);
     }
     value

@@ -13,6 +13,7 @@ pub mod body;
 pub mod carrier;
 pub mod config;
 pub mod error;
+pub mod faults;
 pub mod form;
 pub mod handlers;
 pub mod negotiate;
@@ -24,6 +25,7 @@ pub mod xml;
 
 pub use carrier::UserGroup;
 pub use config::{default_credentials, Config};
+pub use faults::Fault;
 pub use store::StoreHandle;
 
 use handlers::AppState;

@@ -1,0 +1,69 @@
+//! The self-test under `cargo test`: the suite against the reference server once clean
+//! and once per deliberate fault. Fails the day a check is weakened so that a fault goes
+//! unnoticed, or the day the clean server starts failing a trial.
+
+use soconform::reference::Fault;
+use soconform::selftest::{self, Options};
+use soconform::suite::{Suite, SuitePaths};
+use soconform::vocab::Level;
+use std::path::Path;
+use std::sync::Arc;
+
+#[test]
+fn every_fault_is_caught_and_the_clean_server_passes() {
+    let suite = Suite::load(SuitePaths::under(Path::new(env!("CARGO_MANIFEST_DIR"))))
+        .expect("the suite loads");
+    let specs = soconform::matrix::expand_all(&suite).expect("the matrix expands");
+    // Each fault against its own concern's trials (the whole suite would take minutes in a
+    // debug build); the clean server against the whole suite. `soconform selftest` runs
+    // the whole suite against every fault.
+    let options = Options {
+        own_concern_only: true,
+        ..Options::default()
+    };
+    let report =
+        selftest::run(Arc::new(suite), specs, &options, &|_| {}).expect("the self-test runs");
+    let table = report.table();
+    let score = report.score_lines();
+    assert!(
+        report.clean.failed.is_empty(),
+        "the clean server fails trials at default settings:\n{}",
+        report.clean.first_message.as_deref().unwrap_or("")
+    );
+    assert!(
+        report.clean.failed_strict.is_empty(),
+        "the clean server fails trials with --strict:\n{}",
+        report.clean.first_message.as_deref().unwrap_or("")
+    );
+    let (must_caught, must_total) = report.score(Level::Must);
+    let (should_caught, should_total) = report.score(Level::Should);
+    assert_eq!(
+        must_caught, must_total,
+        "must-level faults missed at default settings:\n{table}\n{score}"
+    );
+    assert_eq!(
+        should_caught, should_total,
+        "should-level faults missed with --strict:\n{table}\n{score}"
+    );
+    assert_eq!(report.faults.len(), Fault::ALL.len());
+    assert!(report.holds());
+    eprintln!("{score}({:.1} s)", report.seconds);
+}
+
+/// The README's self-test table lists every fault with its level.
+#[test]
+fn readme_lists_every_fault() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README.md");
+    let section = readme
+        .split("## Self-test")
+        .nth(1)
+        .expect("README has a `## Self-test` section");
+    for f in Fault::ALL {
+        let row = format!("| `{}` | {} |", f.id(), f.level());
+        assert!(
+            section.contains(&row),
+            "README's Self-test table has no row starting {row} (run `cargo run --release -- selftest` and paste its table)"
+        );
+    }
+}
