@@ -42,7 +42,11 @@ impl Shared {
                     .enable_all()
                     .build()
                     .map_err(|e| format!("cannot start the tokio runtime: {e}"))?;
-                let launched = rt.block_on(launch::launch(self.suite.clone(), self.target.clone(), launch::new_run_id()))?;
+                let launched = rt.block_on(launch::launch(
+                    self.suite.clone(),
+                    self.target.clone(),
+                    launch::new_run_id(),
+                ))?;
                 Ok(Running { rt, launched })
             })
             .as_ref()
@@ -83,7 +87,9 @@ fn main() -> ExitCode {
         }
     };
     let specs = match (&args.filter, args.exact) {
-        (Some(name), true) => matrix::find_exact(&suite, name).map(|s| s.into_iter().collect::<Vec<_>>()),
+        (Some(name), true) => {
+            matrix::find_exact(&suite, name).map(|s| s.into_iter().collect::<Vec<_>>())
+        }
         _ => matrix::expand_all(&suite),
     };
     let specs = match specs {
@@ -100,19 +106,30 @@ fn main() -> ExitCode {
     // The embedded server accepts whatever credentials it is given, so with no target
     // every scheme is configured; against a live server, unconfigured ones are ignored.
     let credentials = if target.is_embedded() {
-        target.credentials.clone().or(soconform::reference::default_credentials())
+        target
+            .credentials
+            .clone()
+            .or(soconform::reference::default_credentials())
     } else {
         target.credentials.clone()
     };
     let strict = std::env::var("SOCONF_STRICT").is_ok_and(|v| !v.is_empty() && v != "0");
-    let shared = Arc::new(Shared { suite, target, strict, running: OnceLock::new(), warnings: Mutex::new(vec![]) });
+    let shared = Arc::new(Shared {
+        suite,
+        target,
+        strict,
+        running: OnceLock::new(),
+        warnings: Mutex::new(vec![]),
+    });
 
     let trials: Vec<Trial> = specs
         .into_iter()
         .map(|spec| {
-            let unconfigured = !matches!(spec.auth, AuthMode::None) && auth_headers(&spec.auth, &credentials).is_err();
+            let unconfigured = !matches!(spec.auth, AuthMode::None)
+                && auth_headers(&spec.auth, &credentials).is_err();
             let shared = shared.clone();
-            Trial::ignorable_test(spec.name.clone(), move || shared.run(&spec)).with_ignored_flag(unconfigured)
+            Trial::ignorable_test(spec.name.clone(), move || shared.run(&spec))
+                .with_ignored_flag(unconfigured)
         })
         .collect();
     if !args.list {
@@ -127,7 +144,11 @@ fn main() -> ExitCode {
     if let Some(Ok(running)) = shared.running.get() {
         let sweep = running.rt.block_on(running.launched.engine.sweep());
         if !sweep.marked_deleted.is_empty() {
-            eprintln!("soconform: marked {} leftover groups Deleted: {:?}", sweep.marked_deleted.len(), sweep.marked_deleted);
+            eprintln!(
+                "soconform: marked {} leftover groups Deleted: {:?}",
+                sweep.marked_deleted.len(),
+                sweep.marked_deleted
+            );
         }
         for (id, e) in &sweep.failed {
             eprintln!("soconform: could not mark group {id} Deleted: {e}");
@@ -135,7 +156,10 @@ fn main() -> ExitCode {
     }
     if let Ok(w) = shared.warnings.lock() {
         if !w.is_empty() {
-            eprintln!("\nsoconform: {} should-level warnings (SOCONF_STRICT=1 fails on them):", w.len());
+            eprintln!(
+                "\nsoconform: {} should-level warnings (SOCONF_STRICT=1 fails on them):",
+                w.len()
+            );
             for m in w.iter() {
                 eprintln!("{m}");
             }

@@ -19,7 +19,10 @@ pub struct Launched {
 /// A run id unique enough to tell this run's groups from another's: seconds since the
 /// epoch (base 36) and the process id.
 pub fn new_run_id() -> String {
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
     format!("{}{}", base36(secs), base36(u64::from(std::process::id())))
 }
 
@@ -38,11 +41,18 @@ fn base36(mut n: u64) -> String {
 }
 
 /// Must run inside a tokio runtime (the embedded server is spawned on it).
-pub async fn launch(suite: Arc<Suite>, mut target: Target, run_id: String) -> Result<Launched, String> {
+pub async fn launch(
+    suite: Arc<Suite>,
+    mut target: Target,
+    run_id: String,
+) -> Result<Launched, String> {
     let (base_url, server, label) = match &target.base_url {
         Some(url) => (url.clone(), None, format!("{url}")),
         None => {
-            target.credentials = target.credentials.clone().or(reference::default_credentials());
+            target.credentials = target
+                .credentials
+                .clone()
+                .or(reference::default_credentials());
             let mut config = reference::Config::with_defaults();
             config.credentials = target.credentials.clone();
             let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
@@ -64,5 +74,9 @@ pub async fn launch(suite: Arc<Suite>, mut target: Target, run_id: String) -> Re
             run_id,
         },
     )?;
-    Ok(Launched { engine: Arc::new(engine), server, target_label: label })
+    Ok(Launched {
+        engine: Arc::new(engine),
+        server,
+        target_label: label,
+    })
 }

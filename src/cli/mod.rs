@@ -49,7 +49,10 @@ pub fn main() -> ExitCode {
         Some(Command::Openapi(args)) => openapi::main(args),
         Some(Command::Run(args)) => run::main(args),
         // The main job: the whole suite against the embedded server, with its report.
-        None => run::main(run::RunArgs { report: Some("report".into()), ..Default::default() }),
+        None => run::main(run::RunArgs {
+            report: Some("report".into()),
+            ..Default::default()
+        }),
     };
     ExitCode::from(code)
 }

@@ -79,7 +79,11 @@ pub struct RunOutcome {
 }
 
 fn run(args: &RunArgs) -> Result<u8, String> {
-    let paths = args.suite_dir.as_deref().map(SuitePaths::under).unwrap_or_else(SuitePaths::discover);
+    let paths = args
+        .suite_dir
+        .as_deref()
+        .map(SuitePaths::under)
+        .unwrap_or_else(SuitePaths::discover);
     let suite = Arc::new(Suite::load(paths).map_err(|e| e.to_string())?);
     let specs = select_specs(&suite, args)?;
     if args.list {
@@ -102,10 +106,14 @@ fn run(args: &RunArgs) -> Result<u8, String> {
     let outcome = execute(suite.clone(), target, specs, true)?;
     print_outcome(&outcome, args);
     if let Some(dir) = &args.report {
-        crate::report::write_all(dir, &suite, &outcome).map_err(|e| format!("writing the report to {}: {e}", dir.display()))?;
+        crate::report::write_all(dir, &suite, &outcome)
+            .map_err(|e| format!("writing the report to {}: {e}", dir.display()))?;
         eprintln!("report written to {}", dir.display());
     }
-    let failed = outcome.reports.iter().any(|r| r.verdict.fails_run(args.strict));
+    let failed = outcome
+        .reports
+        .iter()
+        .any(|r| r.verdict.fails_run(args.strict));
     Ok(if failed { exit::FAILED } else { exit::OK })
 }
 
@@ -113,19 +121,29 @@ pub fn select_specs(suite: &Suite, args: &RunArgs) -> Result<Vec<TrialSpec>, Str
     if let Some(name) = &args.exact {
         return match matrix::find_exact(suite, name).map_err(|e| e.to_string())? {
             Some(s) => Ok(vec![s]),
-            None => Err(format!("no trial is named `{name}` (see `soconform run --list`)")),
+            None => Err(format!(
+                "no trial is named `{name}` (see `soconform run --list`)"
+            )),
         };
     }
     let all = matrix::expand_all(suite).map_err(|e| e.to_string())?;
     if args.filter.is_empty() {
         return Ok(all);
     }
-    Ok(all.into_iter().filter(|s| args.filter.iter().any(|f| s.name.contains(f.as_str()))).collect())
+    Ok(all
+        .into_iter()
+        .filter(|s| args.filter.iter().any(|f| s.name.contains(f.as_str())))
+        .collect())
 }
 
 /// Runs `specs` with bounded concurrency on a fresh runtime; reports come back in spec
 /// order whatever order they finished in.
-pub fn execute(suite: Arc<Suite>, target: Target, specs: Vec<TrialSpec>, progress: bool) -> Result<RunOutcome, String> {
+pub fn execute(
+    suite: Arc<Suite>,
+    target: Target,
+    specs: Vec<TrialSpec>,
+    progress: bool,
+) -> Result<RunOutcome, String> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -139,10 +157,17 @@ pub fn execute(suite: Arc<Suite>, target: Target, specs: Vec<TrialSpec>, progres
         let bar = progress_bar(specs.len(), progress);
         let specs = Arc::new(specs);
         let next = Arc::new(AtomicUsize::new(0));
-        let slots: Arc<Mutex<Vec<Option<TrialReport>>>> = Arc::new(Mutex::new(vec![None; specs.len()]));
+        let slots: Arc<Mutex<Vec<Option<TrialReport>>>> =
+            Arc::new(Mutex::new(vec![None; specs.len()]));
         let mut workers = tokio::task::JoinSet::new();
         for _ in 0..concurrency.min(specs.len().max(1)) {
-            let (engine, specs, next, slots, bar) = (engine.clone(), specs.clone(), next.clone(), slots.clone(), bar.clone());
+            let (engine, specs, next, slots, bar) = (
+                engine.clone(),
+                specs.clone(),
+                next.clone(),
+                slots.clone(),
+                bar.clone(),
+            );
             workers.spawn(async move {
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
@@ -189,12 +214,18 @@ struct Progress {
 fn progress_bar(total: usize, enabled: bool) -> Progress {
     let bar = (enabled && std::io::stderr().is_terminal()).then(|| {
         let b = indicatif::ProgressBar::new(total as u64);
-        if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} trials {elapsed_precise} {msg}") {
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} trials {elapsed_precise} {msg}",
+        ) {
             b.set_style(style);
         }
         b
     });
-    Progress { bar, total: if enabled { total } else { 0 }, done: Arc::new(AtomicUsize::new(0)) }
+    Progress {
+        bar,
+        total: if enabled { total } else { 0 },
+        done: Arc::new(AtomicUsize::new(0)),
+    }
 }
 
 impl Progress {
@@ -221,25 +252,52 @@ impl Progress {
 }
 
 fn print_outcome(o: &RunOutcome, args: &RunArgs) {
-    let failing: Vec<&TrialReport> = o.reports.iter().filter(|r| r.verdict.fails_run(args.strict)).collect();
-    let shown = if args.verbose { failing.len() } else { FAILURES_SHOWN };
+    let failing: Vec<&TrialReport> = o
+        .reports
+        .iter()
+        .filter(|r| r.verdict.fails_run(args.strict))
+        .collect();
+    let shown = if args.verbose {
+        failing.len()
+    } else {
+        FAILURES_SHOWN
+    };
     for r in failing.iter().take(shown) {
         println!("--- {}\n{}", r.name, failure_message(r));
     }
     if failing.len() > shown {
-        println!("... and {} more failures (--verbose prints all; --report DIR keeps them)", failing.len() - shown);
+        println!(
+            "... and {} more failures (--verbose prints all; --report DIR keeps them)",
+            failing.len() - shown
+        );
     }
     println!("target: {}", o.target_label);
-    let secs = o.finished.duration_since(o.started).map(|d| d.as_secs_f64()).unwrap_or(0.0);
-    println!("{} trials, {} requests in {:.1} s\n", o.reports.len(), o.requests, secs);
+    let secs = o
+        .finished
+        .duration_since(o.started)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0);
+    println!(
+        "{} trials, {} requests in {:.1} s\n",
+        o.reports.len(),
+        o.requests,
+        secs
+    );
     print!("{}", summary::render(&o.reports, args.strict));
     if !o.sweep.marked_deleted.is_empty() {
-        println!("cleanup: marked {} leftover groups Deleted", o.sweep.marked_deleted.len());
+        println!(
+            "cleanup: marked {} leftover groups Deleted",
+            o.sweep.marked_deleted.len()
+        );
     }
     for (id, e) in &o.sweep.failed {
         println!("cleanup: could not mark group {id} Deleted: {e}");
     }
     if !o.sweep.kept.is_empty() {
-        println!("cleanup: kept {} created groups (--keep-created): {:?}", o.sweep.kept.len(), o.sweep.kept);
+        println!(
+            "cleanup: kept {} created groups (--keep-created): {:?}",
+            o.sweep.kept.len(),
+            o.sweep.kept
+        );
     }
 }

@@ -150,7 +150,11 @@ async fn body(st: &mut State<'_>, spec: &TrialSpec, auth: Vec<(String, String)>)
         name: name.clone(),
         run: engine.run_id.clone(),
         id: setup_id,
-        app_token: engine.credentials.app_token.as_ref().map_or(DUMMY_APP_TOKEN.to_string(), |c| c.expose().to_string()),
+        app_token: engine
+            .credentials
+            .app_token
+            .as_ref()
+            .map_or(DUMMY_APP_TOKEN.to_string(), |c| c.expose().to_string()),
     };
     let body_value = match request_value(case) {
         Ok(v) => v.map(|v| vars.substitute(&v)),
@@ -296,7 +300,9 @@ const DUMMY_APP_TOKEN: &str = "soconform-app-token";
 
 impl Vars {
     fn substitute_str(&self, s: &str) -> String {
-        s.replace("{name}", &self.name).replace("{run}", &self.run).replace("{app_token}", &self.app_token)
+        s.replace("{name}", &self.name)
+            .replace("{run}", &self.run)
+            .replace("{app_token}", &self.app_token)
     }
 
     /// Placeholders in strings; the whole string `"{id}"` becomes the setup group's Id.
@@ -474,8 +480,18 @@ fn check_body(
 /// group whose name starts with the unique name just sent counts: the suite never
 /// writes a group it cannot tell it made. When `$select` nulled out the name or the Id,
 /// they are looked up with read-only calls.
-async fn register_created(st: &mut State<'_>, name: &str, sent: Option<&Value>, setup_id: Option<i32>, got: &Value) {
-    let as_id = |v: Option<&Value>| v.and_then(Value::as_i64).and_then(|i| i32::try_from(i).ok()).filter(|i| *i != 0);
+async fn register_created(
+    st: &mut State<'_>,
+    name: &str,
+    sent: Option<&Value>,
+    setup_id: Option<i32>,
+    got: &Value,
+) {
+    let as_id = |v: Option<&Value>| {
+        v.and_then(Value::as_i64)
+            .and_then(|i| i32::try_from(i).ok())
+            .filter(|i| *i != 0)
+    };
     let Some(sent) = sent else {
         if let Some(id) = as_id(got.get("Id")) {
             st.notes.push(format!("the response names group Id {id}, but the request sent no group; it is left untouched"));
@@ -485,18 +501,28 @@ async fn register_created(st: &mut State<'_>, name: &str, sent: Option<&Value>, 
     let got_id = as_id(got.get("Id"));
     if as_id(sent.get("Id")).is_some() || setup_id.is_some() {
         // An update of a group already registered by its setup: remember its new state.
-        if let Some(entry) = st.created.iter_mut().find(|(c, _)| Some(*c) == got_id.or(setup_id)) {
+        if let Some(entry) = st
+            .created
+            .iter_mut()
+            .find(|(c, _)| Some(*c) == got_id.or(setup_id))
+        {
             entry.1 = with_id(sent, entry.0);
         }
         return;
     }
-    let ours = |v: &Value| v.get("Value").and_then(Value::as_str).is_some_and(|v| v.starts_with(name));
+    let ours = |v: &Value| {
+        v.get("Value")
+            .and_then(Value::as_str)
+            .is_some_and(|v| v.starts_with(name))
+    };
     let id = match (got_id, ours(got)) {
         (Some(id), true) => Some(id),
-        (Some(id), false) if got.get("Value").is_none_or(Value::is_null) => match read_back(st, id).await {
-            Ok(back) if ours(&back) => Some(id),
-            _ => None,
-        },
+        (Some(id), false) if got.get("Value").is_none_or(Value::is_null) => {
+            match read_back(st, id).await {
+                Ok(back) if ours(&back) => Some(id),
+                _ => None,
+            }
+        }
         (None, _) => find_by_name(st, sent).await,
         (Some(_), false) => None,
     };
@@ -517,7 +543,9 @@ async fn register_created(st: &mut State<'_>, name: &str, sent: Option<&Value>, 
 async fn find_by_name(st: &mut State<'_>, sent: &Value) -> Option<i32> {
     let value = sent.get("Value")?.as_str()?.to_string();
     let body = json!({ include_deleted_param(st.engine).as_str(): true });
-    let list = json_call(st, "lookup", GET_ALL_UID, &[], Some(&body)).await.ok()?;
+    let list = json_call(st, "lookup", GET_ALL_UID, &[], Some(&body))
+        .await
+        .ok()?;
     list.as_array()?
         .iter()
         .find(|g| g.get("Value").and_then(Value::as_str) == Some(value.as_str()))

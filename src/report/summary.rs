@@ -5,7 +5,17 @@ use crate::engine::TrialReport;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug,
+    Default,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
 pub struct Counts {
     pub trials: usize,
     pub pass: usize,
@@ -36,7 +46,9 @@ pub fn tally(reports: &[TrialReport]) -> (BTreeMap<String, Counts>, Counts) {
     let mut by = BTreeMap::new();
     let mut total = Counts::default();
     for r in reports {
-        by.entry(r.concern.clone()).or_insert_with(Counts::default).add(&r.verdict);
+        by.entry(r.concern.clone())
+            .or_insert_with(Counts::default)
+            .add(&r.verdict);
         total.add(&r.verdict);
     }
     (by, total)
@@ -45,9 +57,17 @@ pub fn tally(reports: &[TrialReport]) -> (BTreeMap<String, Counts>, Counts) {
 pub fn render(reports: &[TrialReport], strict: bool) -> String {
     let (by, total) = tally(reports);
     let mut out = String::new();
-    let _ = writeln!(out, "{:<16} {:>7} {:>7} {:>10} {:>11} {:>6} {:>8}", "concern", "trials", "pass", "fail(must)", "warn(should)", "info", "skipped");
+    let _ = writeln!(
+        out,
+        "{:<16} {:>7} {:>7} {:>10} {:>11} {:>6} {:>8}",
+        "concern", "trials", "pass", "fail(must)", "warn(should)", "info", "skipped"
+    );
     let row = |out: &mut String, name: &str, c: &Counts| {
-        let _ = writeln!(out, "{:<16} {:>7} {:>7} {:>10} {:>11} {:>6} {:>8}", name, c.trials, c.pass, c.fail, c.warn, c.info, c.skipped);
+        let _ = writeln!(
+            out,
+            "{:<16} {:>7} {:>7} {:>10} {:>11} {:>6} {:>8}",
+            name, c.trials, c.pass, c.fail, c.warn, c.info, c.skipped
+        );
     };
     for (concern, c) in &by {
         row(&mut out, concern, c);
