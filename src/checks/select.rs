@@ -17,9 +17,7 @@ pub struct Selection {
 }
 
 /// The carrier schema (object kind) of a response schema: the root, or its items.
-pub fn carrier_schema<'a>(
-    response_schema: &'a Value,
-) -> Option<&'a serde_json::Map<String, Value>> {
+pub fn carrier_schema(response_schema: &Value) -> Option<&serde_json::Map<String, Value>> {
     match schema_view::kind(response_schema, response_schema) {
         Kind::Object { properties, .. } => properties,
         Kind::Array { items: Some(items) } => match schema_view::kind(items, response_schema) {

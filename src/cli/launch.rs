@@ -47,7 +47,7 @@ pub async fn launch(
     run_id: String,
 ) -> Result<Launched, String> {
     let (base_url, server, label) = match &target.base_url {
-        Some(url) => (url.clone(), None, format!("{url}")),
+        Some(url) => (url.clone(), None, url.to_string()),
         None => {
             target.credentials = target
                 .credentials

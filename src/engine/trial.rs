@@ -890,6 +890,7 @@ mod tests {
             name: "soconform-r-1".into(),
             run: "r".into(),
             id: Some(42),
+            app_token: "app".into(),
         };
         let got = v.substitute(
             &json!({"UserGroup": {"Value": "{name} ü", "Id": "{id}", "Tooltip": "run {run}"}}),
