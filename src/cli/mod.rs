@@ -5,6 +5,7 @@
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+pub mod coverage;
 pub mod derive;
 pub mod launch;
 pub mod openapi;
@@ -32,6 +33,8 @@ pub enum Command {
     Derive(derive::DeriveArgs),
     /// Print (or write) the derived endpoints as an OpenAPI 3.1 document.
     Openapi(openapi::OpenapiArgs),
+    /// The traceability table: each documented sentence and the cases that check it.
+    Coverage(coverage::CoverageArgs),
 }
 
 /// Exit codes shared by every subcommand.
@@ -47,6 +50,7 @@ pub fn main() -> ExitCode {
         Some(Command::Serve(args)) => serve::main(args),
         Some(Command::Derive(args)) => derive::main(args),
         Some(Command::Openapi(args)) => openapi::main(args),
+        Some(Command::Coverage(args)) => coverage::main(args),
         Some(Command::Run(args)) => run::main(args),
         // The main job: the whole suite against the embedded server, with its report.
         None => run::main(run::RunArgs {

@@ -2,6 +2,7 @@
 //! `--report DIR`, the files a vendor hands over).
 
 pub mod summary;
+pub mod traceability;
 
 use crate::cli::run::RunOutcome;
 use crate::suite::Suite;
