@@ -9,6 +9,7 @@ pub mod coverage;
 pub mod derive;
 pub mod launch;
 pub mod openapi;
+pub mod partition;
 pub mod run;
 pub mod serve;
 
