@@ -89,7 +89,7 @@ pub(super) async fn run(engine: &Engine, spec: &TrialSpec) -> TrialReport {
     };
     cleanup(&mut st).await;
     let verdict = match skip {
-        Some(reason) => Verdict::Skipped(reason),
+        Some(reason) => Verdict::Skipped(engine.redactor.text(&reason)),
         None => Verdict::of(&st.results),
     };
     let main = st.exchanges.iter().rev().find(|e| e.purpose == "main");
@@ -107,9 +107,17 @@ pub(super) async fn run(engine: &Engine, spec: &TrialSpec) -> TrialReport {
             .iter()
             .map(|e| e.redacted(&engine.redactor))
             .collect(),
-        results: st.results,
+        // Check messages and notes quote what the server sent, which may echo a secret.
+        results: st
+            .results
+            .into_iter()
+            .map(|mut r| {
+                r.message = r.message.map(|m| engine.redactor.text(&m));
+                r
+            })
+            .collect(),
         duration_ms: t0.elapsed().as_secs_f64() * 1000.0,
-        notes: st.notes,
+        notes: st.notes.iter().map(|n| engine.redactor.text(n)).collect(),
         content_type: spec.content_type.as_ref().map(|m| m.value.clone()),
         accept: spec.accept.as_ref().map(|m| m.value.clone()),
         auth: spec.auth.token(),
