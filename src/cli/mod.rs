@@ -8,6 +8,7 @@ use std::process::ExitCode;
 pub mod coverage;
 pub mod derive;
 pub mod launch;
+pub mod merge_junit;
 pub mod openapi;
 pub mod partition;
 pub mod run;
@@ -36,6 +37,8 @@ pub enum Command {
     Openapi(openapi::OpenapiArgs),
     /// The traceability table: each documented sentence and the cases that check it.
     Coverage(coverage::CoverageArgs),
+    /// Merge JUnit files (one per shard) into one.
+    MergeJunit(merge_junit::MergeJunitArgs),
 }
 
 /// Exit codes shared by every subcommand.
@@ -52,6 +55,7 @@ pub fn main() -> ExitCode {
         Some(Command::Derive(args)) => derive::main(args),
         Some(Command::Openapi(args)) => openapi::main(args),
         Some(Command::Coverage(args)) => coverage::main(args),
+        Some(Command::MergeJunit(args)) => merge_junit::main(args),
         Some(Command::Run(args)) => run::main(args),
         // The main job: the whole suite against the embedded server, with its report.
         None => run::main(run::RunArgs {
