@@ -17,11 +17,9 @@
 use crate::cases::{normalize_ws, CaseSet, SpecRef, TRACEABILITY_FILE};
 use crate::docs::{self, DocError};
 use crate::suite::Suite;
-use crate::vocab::Level;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::path::Path;
 
 /// A quote shorter than this covers a sentence only if it contains the whole sentence,
 /// so a fragment such as `UserGroup` cannot cover everything that mentions it.
@@ -424,20 +422,6 @@ pub fn load(suite: &Suite) -> Result<Traceability, String> {
         &citations(&suite.cases),
         &file.uncovered,
     ))
-}
-
-/// Whether a file name is the traceability data file (not a case file).
-pub fn is_data_file(path: &Path) -> bool {
-    path.file_name().and_then(|n| n.to_str()) == Some(TRACEABILITY_FILE)
-}
-
-/// The level of the strongest case among `ids` (for display), if any is a case.
-pub fn strongest_level(ids: &[String], cases: &CaseSet) -> Option<Level> {
-    cases
-        .cases()
-        .filter(|(_, c)| ids.contains(&c.id))
-        .map(|(_, c)| c.level)
-        .min()
 }
 
 #[cfg(test)]
