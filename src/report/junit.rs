@@ -165,6 +165,80 @@ mod tests {
         assert_eq!(back.tests, 4);
     }
 
+    fn entry(verdict: VerdictLabel) -> TrialEntry {
+        use super::super::json::TrialAxes;
+        use crate::cases::SpecRef;
+        TrialEntry {
+            id: "save_user_group::auth::schemes::json->json::basic".into(),
+            case_id: "auth.schemes".into(),
+            concern: "auth".into(),
+            title: "t".into(),
+            level: crate::vocab::Level::Should,
+            spec: SpecRef {
+                page: "p.md".into(),
+                section: "s".into(),
+                quote: "q".into(),
+            },
+            verdict,
+            skip_reason: (verdict == VerdictLabel::Skipped).then(|| "no credentials".into()),
+            duration_ms: 1.0,
+            axes: TrialAxes {
+                content_type: None,
+                content_type_token: "json".into(),
+                accept: None,
+                accept_token: "json".into(),
+                auth: "basic".into(),
+                select: None,
+            },
+            checks: vec![],
+            exchanges: vec![],
+            curl: None,
+            rerun: String::new(),
+            message: (verdict != VerdictLabel::Pass)
+                .then(|| "WARN [should] case\n  docs: ...".into()),
+            notes: vec![],
+        }
+    }
+
+    #[test]
+    fn verdicts_map_to_junit_statuses() {
+        let warn = testcase(&entry(VerdictLabel::Warn), false);
+        assert!(matches!(warn.status, TestCaseStatus::Success { .. }));
+        assert!(warn
+            .system_out
+            .as_ref()
+            .is_some_and(|o| o.as_str().contains("fails with --strict")));
+        let strict = testcase(&entry(VerdictLabel::Warn), true);
+        match &strict.status {
+            TestCaseStatus::NonSuccess {
+                message,
+                description,
+                ..
+            } => {
+                assert_eq!(
+                    message.as_ref().map(|m| m.as_str()),
+                    Some("WARN [should] case")
+                );
+                assert!(description
+                    .as_ref()
+                    .is_some_and(|d| d.as_str().contains("docs:")));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            testcase(&entry(VerdictLabel::Fail), false).status,
+            TestCaseStatus::NonSuccess { .. }
+        ));
+        let info = testcase(&entry(VerdictLabel::Info), true);
+        assert!(matches!(info.status, TestCaseStatus::Success { .. }) && info.system_out.is_some());
+        match testcase(&entry(VerdictLabel::Skipped), false).status {
+            TestCaseStatus::Skipped { message, .. } => {
+                assert_eq!(message.as_ref().map(|m| m.as_str()), Some("no credentials"))
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
     #[test]
     fn timestamps_parse() {
         let mut r = Report::new("r");
