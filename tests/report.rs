@@ -105,8 +105,9 @@ fn soconform(args: &[&str], env: &[(&str, String)]) -> (Option<i32>, String, Str
     )
 }
 
+/// Under `target/tmp/` (kept for a look after the run, replaced by the next one).
 fn temp_dir(tag: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("soconform-report-{tag}-{}", std::process::id()));
+    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("report-test-{tag}"));
     let _ = std::fs::remove_dir_all(&d);
     d
 }
