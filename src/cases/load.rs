@@ -34,6 +34,8 @@ pub struct CaseSet {
 
 pub const CHECKS_FILE: &str = "checks.toml";
 pub const MATRIX_FILE: &str = "matrix.toml";
+/// Not a case file: the sentences the suite must cover (`report::traceability`).
+pub const TRACEABILITY_FILE: &str = "traceability.toml";
 
 impl CaseSet {
     pub fn cases(&self) -> impl Iterator<Item = (&CaseFile, &Case)> {
@@ -87,6 +89,7 @@ pub fn load_dir(dir: &Path, spec_dir: &Path) -> Result<CaseSet, LoadError> {
             Some(MATRIX_FILE) => {
                 matrix = Some((path.clone(), parse_toml::<MatrixFile>(&path, &text)?, text))
             }
+            Some(TRACEABILITY_FILE) => {}
             _ => {
                 let file = parse_toml::<CaseFile>(&path, &text)?;
                 texts.push((path, file, text));
@@ -105,6 +108,9 @@ pub fn load_dir(dir: &Path, spec_dir: &Path) -> Result<CaseSet, LoadError> {
     })?;
     for c in &checks.checks {
         pages.verify(&checks_path, &checks_text, &c.id, &c.spec)?;
+        for also in &c.also {
+            pages.verify(&checks_path, &checks_text, &c.id, also)?;
+        }
     }
     for s in &matrix.auth.soticket_spellings {
         pages.verify(&matrix_path, &matrix_text, &s.spelling, &s.spec)?;

@@ -5,7 +5,7 @@ mod model;
 
 pub use load::{
     line_of, load_dir, normalize_ws, parse_toml, validate_file, CaseSet, LoadError, CHECKS_FILE,
-    MATRIX_FILE,
+    MATRIX_FILE, TRACEABILITY_FILE,
 };
 pub use model::*;
 

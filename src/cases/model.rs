@@ -255,6 +255,10 @@ pub struct CheckDoc {
     pub title: String,
     pub level: Level,
     pub spec: SpecRef,
+    /// Further sentences the check enforces (e.g. every row of the table the schema is
+    /// derived from), for traceability.
+    #[serde(default)]
+    pub also: Vec<SpecRef>,
 }
 
 /// `cases/matrix.toml`: what `all` means where the endpoint description cannot say.

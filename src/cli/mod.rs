@@ -6,9 +6,12 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 pub mod bench;
+pub mod coverage;
 pub mod derive;
 pub mod launch;
+pub mod merge_junit;
 pub mod openapi;
+pub mod partition;
 pub mod run;
 pub mod selftest;
 pub mod serve;
@@ -38,6 +41,10 @@ pub enum Command {
     Bench(bench::BenchArgs),
     /// Check the suite catches faults: the reference server clean and with each fault.
     Selftest(selftest::SelftestArgs),
+    /// The traceability table: each documented sentence and the cases that check it.
+    Coverage(coverage::CoverageArgs),
+    /// Merge JUnit files (one per shard) into one.
+    MergeJunit(merge_junit::MergeJunitArgs),
 }
 
 /// Exit codes shared by every subcommand.
@@ -53,6 +60,8 @@ pub fn main() -> ExitCode {
         Some(Command::Serve(args)) => serve::main(args),
         Some(Command::Derive(args)) => derive::main(args),
         Some(Command::Openapi(args)) => openapi::main(args),
+        Some(Command::Coverage(args)) => coverage::main(args),
+        Some(Command::MergeJunit(args)) => merge_junit::main(args),
         Some(Command::Run(args)) => run::main(args),
         Some(Command::Bench(args)) => bench::main(args),
         Some(Command::Selftest(args)) => selftest::main(args),

@@ -51,6 +51,10 @@ pub struct RunArgs {
     /// Run only the trial with exactly this name.
     #[arg(long)]
     pub exact: Option<String>,
+    /// Run one shard of the selected trials: `hash:K/N` (by trial name) or `slice:K/N`
+    /// (round-robin); the N shards together are the whole run.
+    #[arg(long, value_name = "hash:K/N|slice:K/N")]
+    pub partition: Option<super::partition::Partition>,
     /// List the trial names and exit.
     #[arg(long)]
     pub list: bool,
@@ -81,7 +85,12 @@ pub fn main(args: RunArgs) -> u8 {
 /// Everything a finished run knows.
 pub struct RunOutcome {
     pub reports: Vec<TrialReport>,
+    /// For people: `embedded reference server at <url>`, or the URL.
     pub target_label: String,
+    /// The base URL trials were sent to (up to and including `/api`).
+    pub target_url: String,
+    /// Whether the target was the embedded reference server.
+    pub embedded: bool,
     pub started: std::time::SystemTime,
     pub finished: std::time::SystemTime,
     pub sweep: crate::engine::SweepReport,
@@ -124,9 +133,13 @@ fn run(args: &RunArgs) -> Result<u8, String> {
     let outcome = execute(suite.clone(), target, specs, true)?;
     print_outcome(&outcome, args);
     if let Some(dir) = &args.report {
-        crate::report::write_all(dir, &suite, &outcome)
+        crate::report::write_all(dir, &suite, &outcome, args.strict)
             .map_err(|e| format!("writing the report to {}: {e}", dir.display()))?;
-        eprintln!("report written to {}", dir.display());
+        println!(
+            "\nreport: open {} (one self-contained page); also report.json, junit.xml and exchanges.har in {}",
+            dir.join("report.html").display(),
+            dir.display()
+        );
     }
     if args.print_peak_rss {
         if let Some(p) = super::bench::peak_rss_mib() {
@@ -150,13 +163,23 @@ pub fn select_specs(suite: &Suite, args: &RunArgs) -> Result<Vec<TrialSpec>, Str
         };
     }
     let all = matrix::expand_all(suite).map_err(|e| e.to_string())?;
-    if args.filter.is_empty() {
-        return Ok(all);
+    let selected: Vec<TrialSpec> = if args.filter.is_empty() {
+        all
+    } else {
+        all.into_iter()
+            .filter(|s| args.filter.iter().any(|f| s.name.contains(f.as_str())))
+            .collect()
+    };
+    let selected = match &args.partition {
+        Some(p) => p.select(selected, |s| s.name.as_str()),
+        None => selected,
+    };
+    if selected.is_empty() && !args.list {
+        return Err(
+            "no trial matches the --filter/--partition given (see `soconform run --list`)".into(),
+        );
     }
-    Ok(all
-        .into_iter()
-        .filter(|s| args.filter.iter().any(|f| s.name.contains(f.as_str())))
-        .collect())
+    Ok(selected)
 }
 
 /// Runs `specs` with bounded concurrency on a fresh runtime; reports come back in spec
@@ -186,20 +209,20 @@ pub fn execute(
         bar.finish();
         let sweep = engine.sweep().await;
         let requests = engine.client.sent();
+        let target_label = launched.target_label.clone();
+        let embedded = launched.server.is_some();
         drop(launched);
         Ok(RunOutcome {
             reports,
-            target_label: engine_label(&engine),
+            target_label,
+            target_url: engine.base_url.clone(),
+            embedded,
             started,
             finished: std::time::SystemTime::now(),
             sweep,
             requests,
         })
     })
-}
-
-fn engine_label(engine: &crate::engine::Engine) -> String {
-    engine.base_url.clone()
 }
 
 /// A progress bar on a terminal; on a pipe, a plain line every tenth of the way.

@@ -104,7 +104,7 @@ pub(super) async fn run(
         _ => None,
     });
     let verdict = match (skip, budget) {
-        (Some(reason), _) => Verdict::Skipped(reason),
+        (Some(reason), _) => Verdict::Skipped(engine.redactor.text(&reason)),
         (None, Some(max)) => budget_verdict(&st.results, max),
         (None, None) => Verdict::of(&st.results),
     };
@@ -132,7 +132,15 @@ pub(super) async fn run(
             .iter()
             .map(|e| e.redacted(&engine.redactor))
             .collect(),
-        results: st.results,
+        // Check messages and notes quote what the server sent, which may echo a secret.
+        results: st
+            .results
+            .into_iter()
+            .map(|mut r| {
+                r.message = r.message.map(|m| engine.redactor.text(&m));
+                r
+            })
+            .collect(),
         duration_ms: t0.elapsed().as_secs_f64() * 1000.0,
         notes,
         content_type: spec.content_type.as_ref().map(|m| m.value.clone()),

@@ -1,15 +1,68 @@
-//! What a run produced, for people and machines: the console summary (and, with
-//! `--report DIR`, the files a vendor hands over).
+//! What a run produced, for people and machines: the console summary and, with
+//! `--report DIR`, the files a vendor hands over:
+//!
+//! - `report.json` ([`json`]): the whole run; schema in `docs/report.schema.json`;
+//! - `junit.xml` ([`junit`]): one testcase per trial, for CI systems;
+//! - `report.html` ([`html`]): one self-contained page for people;
+//! - `exchanges.har` ([`har`]): every request and response, as HAR 1.2 evidence.
+//!
+//! Every file is rendered from one [`json::ReportDoc`], which holds only redacted data.
 
+pub mod har;
+pub mod html;
+pub mod json;
+pub mod junit;
 pub mod summary;
+pub mod traceability;
 
 use crate::cli::run::RunOutcome;
 use crate::suite::Suite;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-/// Writes every report file into `dir` (created if needed).
-pub fn write_all(dir: &Path, _suite: &Suite, outcome: &RunOutcome) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    let json = serde_json::to_string_pretty(&outcome.reports).map_err(std::io::Error::other)?;
-    std::fs::write(dir.join("trials.json"), json)
+/// The files [`write_all`] writes, in the order it lists them.
+pub const FILES: [&str; 4] = ["report.html", "report.json", "junit.xml", "exchanges.har"];
+
+/// Builds the report document of a finished run (the traceability table included).
+pub fn document(
+    suite: &Suite,
+    outcome: &RunOutcome,
+    strict: bool,
+) -> Result<json::ReportDoc, String> {
+    let trace = traceability::load(suite)?;
+    Ok(json::build(suite, outcome, strict, trace))
+}
+
+/// Writes every report file into `dir` (created if needed); returns their paths.
+pub fn write_all(
+    dir: &Path,
+    suite: &Suite,
+    outcome: &RunOutcome,
+    strict: bool,
+) -> Result<Vec<PathBuf>, String> {
+    let doc = document(suite, outcome, strict)?;
+    write_doc(dir, &doc)
+}
+
+/// Writes the files of an already-built document.
+pub fn write_doc(dir: &Path, doc: &json::ReportDoc) -> Result<Vec<PathBuf>, String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let junit = junit::build(doc)
+        .to_string()
+        .map_err(|e| format!("junit.xml: {e}"))?;
+    let json = serde_json::to_string_pretty(doc).map_err(|e| format!("report.json: {e}"))?;
+    let har = serde_json::to_string_pretty(&har::build(doc))
+        .map_err(|e| format!("exchanges.har: {e}"))?;
+    let html = html::render(doc);
+    let mut written = Vec::new();
+    for (name, text) in [
+        ("report.html", html),
+        ("report.json", json),
+        ("junit.xml", junit),
+        ("exchanges.har", har),
+    ] {
+        let path = dir.join(name);
+        std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+        written.push(path);
+    }
+    Ok(written)
 }

@@ -2,6 +2,7 @@
 
 use crate::checks::Verdict;
 use crate::engine::TrialReport;
+use crate::vocab::Level;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -54,32 +55,104 @@ pub fn tally(reports: &[TrialReport]) -> (BTreeMap<String, Counts>, Counts) {
     (by, total)
 }
 
-pub fn render(reports: &[TrialReport], strict: bool) -> String {
-    let (by, total) = tally(reports);
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{:<16} {:>7} {:>7} {:>10} {:>11} {:>6} {:>8}",
-        "concern", "trials", "pass", "fail(must)", "warn(should)", "info", "skipped"
-    );
-    let row = |out: &mut String, name: &str, c: &Counts| {
-        let _ = writeln!(
-            out,
-            "{:<16} {:>7} {:>7} {:>10} {:>11} {:>6} {:>8}",
-            name, c.trials, c.pass, c.fail, c.warn, c.info, c.skipped
-        );
-    };
-    for (concern, c) in &by {
-        row(&mut out, concern, c);
+/// Trials of one case level: how many ran and how many passed (a pass or info verdict).
+#[derive(
+    Debug,
+    Default,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(deny_unknown_fields)]
+pub struct LevelTally {
+    pub trials: usize,
+    pub passed: usize,
+}
+
+impl LevelTally {
+    fn add(&mut self, v: &Verdict) {
+        self.trials += 1;
+        if matches!(v, Verdict::Pass | Verdict::Info) {
+            self.passed += 1;
+        }
     }
-    row(&mut out, "total", &total);
-    let verdict = if total.fail > 0 || (strict && total.warn > 0) {
+}
+
+/// Per case level (must, should, info), the trials of `reports` that ran and passed.
+pub fn by_level<'a>(reports: impl IntoIterator<Item = &'a TrialReport>) -> [LevelTally; 3] {
+    let mut out = [LevelTally::default(); 3];
+    for r in reports {
+        let i = match r.level {
+            Level::Must => 0,
+            Level::Should => 1,
+            Level::Info => 2,
+        };
+        out[i].add(&r.verdict);
+    }
+    out
+}
+
+/// The run's verdict line.
+pub fn verdict_line(total: &Counts, strict: bool) -> &'static str {
+    if total.fail > 0 || (strict && total.warn > 0) {
         "NOT CONFORMANT"
     } else if total.warn > 0 {
         "CONFORMANT (with should-level warnings; --strict fails on them)"
     } else {
         "CONFORMANT"
+    }
+}
+
+/// The table: per concern, trials by verdict (fail counts must-level failures, warn
+/// should-level ones), then must-, should- and info-level trials counted apart
+/// (`passed/trials`).
+pub fn render(reports: &[TrialReport], strict: bool) -> String {
+    let (by, total) = tally(reports);
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<14} {:>6} {:>6} {:>10} {:>12} {:>5} {:>7} | {:>11} {:>11} {:>9}",
+        "concern",
+        "trials",
+        "pass",
+        "fail(must)",
+        "warn(should)",
+        "info",
+        "skipped",
+        "must ok",
+        "should ok",
+        "info-lvl"
+    );
+    let row = |out: &mut String, name: &str, c: &Counts, levels: [LevelTally; 3]| {
+        let frac = |t: LevelTally| format!("{}/{}", t.passed, t.trials);
+        let _ = writeln!(
+            out,
+            "{:<14} {:>6} {:>6} {:>10} {:>12} {:>5} {:>7} | {:>11} {:>11} {:>9}",
+            name,
+            c.trials,
+            c.pass,
+            c.fail,
+            c.warn,
+            c.info,
+            c.skipped,
+            frac(levels[0]),
+            frac(levels[1]),
+            levels[2].trials
+        );
     };
-    let _ = writeln!(out, "\nverdict: {verdict}");
+    for (concern, c) in &by {
+        row(
+            &mut out,
+            concern,
+            c,
+            by_level(reports.iter().filter(|r| &r.concern == concern)),
+        );
+    }
+    row(&mut out, "total", &total, by_level(reports));
+    let _ = writeln!(out, "\nverdict: {}", verdict_line(&total, strict));
     out
 }
