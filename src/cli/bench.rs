@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 #[derive(Debug, Clone, clap::Args)]
 pub struct BenchArgs {
     /// Runs of each timed measurement; the median is reported.
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 5)]
     pub repeat: usize,
     /// Simulated server latency for the latency-hiding figure.
     #[arg(long, default_value_t = 20)]
@@ -109,10 +109,14 @@ fn bench(args: &BenchArgs) -> Result<(), String> {
     // 1. overhead: suite vs a bare replay of the same requests.
     let mut suite_s = vec![];
     let mut bare_s = vec![];
+    let mut suite_cpu: Vec<f64> = vec![];
+    let mut bare_cpu: Vec<f64> = vec![];
     let mut requests_per_run = 0u64;
     for i in 0..repeat {
+        let cpu0 = cpu_seconds();
         let (run, secs) =
             rt.block_on(run_suite(&suite, &specs, concurrency, Duration::ZERO, true))?;
+        suite_cpu.push(cpu_seconds() - cpu0);
         if run.failed > 0 {
             return Err(format!(
                 "{} trials failed against the reference server; fix that before benchmarking",
@@ -121,7 +125,9 @@ fn bench(args: &BenchArgs) -> Result<(), String> {
         }
         requests_per_run = run.requests;
         suite_s.push(secs);
+        let cpu0 = cpu_seconds();
         let bare = rt.block_on(replay(run.captured, &run.base_url, concurrency))?;
+        bare_cpu.push(cpu_seconds() - cpu0);
         bare_s.push(bare);
         eprintln!(
             "bench: overhead run {}: suite {secs:.3} s, bare {bare:.3} s",
@@ -166,6 +172,12 @@ fn bench(args: &BenchArgs) -> Result<(), String> {
     figures.push((
         "overhead_ratio",
         format!("{:.2}", suite_med / bare_med.max(1e-9)),
+    ));
+    // The same comparison in CPU seconds (client and in-process server together): steadier
+    // than wall time on a busy 2-core machine.
+    figures.push((
+        "overhead_cpu_ratio",
+        format!("{:.2}", median(suite_cpu) / median(bare_cpu).max(1e-9)),
     ));
     figures.push((
         "latency_ratio",
@@ -326,6 +338,22 @@ fn peak_rss_of_run() -> Result<f64, String> {
             )
         })
 }
+
+/// CPU time (user + system) this process has used so far, in seconds (Linux `/proc`).
+fn cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    (ticks(11) + ticks(12)) / CLOCK_TICKS_PER_SECOND
+}
+
+/// `sysconf(_SC_CLK_TCK)`, 100 on every Linux the suite targets.
+const CLOCK_TICKS_PER_SECOND: f64 = 100.0;
 
 /// Peak resident set size of this process in MiB (Linux `VmHWM`), if known.
 pub fn peak_rss_mib() -> Option<f64> {
