@@ -31,17 +31,33 @@ const XML: &str = r#"<UserGroup xmlns:xsi="http://www.w3.org/2001/XMLSchema-inst
 
 fn benches(c: &mut Criterion) {
     let loaded = suite();
-    let ep = loaded.endpoint(SAVE).unwrap_or_else(|| panic!("{SAVE} is described"));
+    let ep = loaded
+        .endpoint(SAVE)
+        .unwrap_or_else(|| panic!("{SAVE} is described"));
     let vals = validators::Validators::compile(&loaded).unwrap_or_else(|e| panic!("{e}"));
-    let v = vals.get(SAVE).unwrap_or_else(|| panic!("validators for {SAVE}"));
+    let v = vals
+        .get(SAVE)
+        .unwrap_or_else(|| panic!("validators for {SAVE}"));
     let body = response();
     let json_bytes = body.to_string().into_bytes();
 
     c.bench_function("decode_json_response", |b| {
-        b.iter(|| decode::decode(MediaFamily::Json, black_box(&json_bytes), &ep.response_schema))
+        b.iter(|| {
+            decode::decode(
+                MediaFamily::Json,
+                black_box(&json_bytes),
+                &ep.response_schema,
+            )
+        })
     });
     c.bench_function("decode_xml_response", |b| {
-        b.iter(|| decode::decode(MediaFamily::Xml, black_box(XML.as_bytes()), &ep.response_schema))
+        b.iter(|| {
+            decode::decode(
+                MediaFamily::Xml,
+                black_box(XML.as_bytes()),
+                &ep.response_schema,
+            )
+        })
     });
     c.bench_function("schema_validate_response", |b| {
         b.iter(|| validators::validate(&v.response, black_box(&body)))
@@ -57,7 +73,9 @@ fn benches(c: &mut Criterion) {
             select::check_nulled(&sel, &selected, &ep.response_schema)
         })
     });
-    c.bench_function("expand_full_matrix", |b| b.iter(|| matrix::expand_all(black_box(&loaded))));
+    c.bench_function("expand_full_matrix", |b| {
+        b.iter(|| matrix::expand_all(black_box(&loaded)))
+    });
     c.bench_function("load_suite", |b| b.iter(suite));
 }
 

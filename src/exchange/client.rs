@@ -150,16 +150,7 @@ impl HttpClient {
         }
         let mut resp = rb.send().await.map_err(|e| classify(&e, &self.limits))?;
         let status = resp.status().as_u16();
-        let headers = resp
-            .headers()
-            .iter()
-            .map(|(n, v)| {
-                (
-                    n.as_str().to_string(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
+        let headers = header_pairs(resp.headers());
         let limit = self.limits.max_body_bytes;
         if resp.content_length().is_some_and(|n| n > limit as u64) {
             return Err(TransportError::BodyTooLarge { limit });
@@ -177,6 +168,19 @@ impl HttpClient {
             body,
         })
     }
+}
+
+/// Response headers as text pairs (a non-UTF-8 value is kept, lossily, rather than dropped).
+fn header_pairs(headers: &reqwest::header::HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(n, v)| {
+            (
+                n.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
 }
 
 fn has_accept(request: &Request) -> bool {
@@ -248,16 +252,7 @@ impl HttpClient {
                 .await
                 .map_err(|e| other("the exchange failed", &e))?;
             let status = resp.status().as_u16();
-            let headers = resp
-                .headers()
-                .iter()
-                .map(|(n, v)| {
-                    (
-                        n.as_str().to_string(),
-                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                    )
-                })
-                .collect();
+            let headers = header_pairs(resp.headers());
             let limit = self.limits.max_body_bytes;
             let mut incoming = resp.into_body();
             let mut body = Vec::new();
