@@ -96,14 +96,23 @@ pub fn by_level<'a>(reports: impl IntoIterator<Item = &'a TrialReport>) -> [Leve
     out
 }
 
-/// The run's verdict line.
-pub fn verdict_line(total: &Counts, strict: bool) -> &'static str {
-    if total.fail > 0 || (strict && total.warn > 0) {
+/// The run's verdict line. Skipped trials are named: a run that skipped most of the matrix
+/// (unconfigured schemes, an exhausted request budget) must not read like a full pass.
+pub fn verdict_line(total: &Counts, strict: bool) -> String {
+    let base = if total.fail > 0 || (strict && total.warn > 0) {
         "NOT CONFORMANT"
     } else if total.warn > 0 {
         "CONFORMANT (with should-level warnings; --strict fails on them)"
     } else {
         "CONFORMANT"
+    };
+    if total.skipped > 0 {
+        format!(
+            "{base}, INCOMPLETE: {} of {} trials were skipped (their reasons are in the report)",
+            total.skipped, total.trials
+        )
+    } else {
+        base.to_string()
     }
 }
 
