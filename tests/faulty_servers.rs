@@ -160,7 +160,7 @@ fn ignored_select_names_the_fields_not_nulled_out() {
         reports.len(),
         "every $select=Value trial fails"
     );
-    let name = "save_user_group::select::single_name::value::json->json::any";
+    let name = "save_user_group::select::single_name::value::json->json::basic";
     let message = failure_message(report(&reports, name));
     assert_contains(
         &message,

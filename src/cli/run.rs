@@ -5,6 +5,7 @@
 
 use super::exit;
 use super::launch;
+use crate::engine::pool::Details;
 use crate::engine::{failure_message, TrialReport};
 use crate::matrix::{self, TrialSpec};
 use crate::report::summary;
@@ -130,7 +131,12 @@ fn run(args: &RunArgs) -> Result<u8, String> {
         target.limits.max_requests = Some(m);
     }
     target.keep_created |= args.keep_created;
-    let outcome = execute(suite.clone(), target, specs, true)?;
+    let details = if args.report.is_some() {
+        Details::All
+    } else {
+        Details::FailuresOnly
+    };
+    let outcome = execute_with(suite.clone(), target, specs, true, details)?;
     print_outcome(&outcome, args);
     if let Some(dir) = &args.report {
         crate::report::write_all(dir, &suite, &outcome, args.strict)
@@ -190,6 +196,17 @@ pub fn execute(
     specs: Vec<TrialSpec>,
     progress: bool,
 ) -> Result<RunOutcome, String> {
+    execute_with(suite, target, specs, progress, Details::All)
+}
+
+/// [`execute`], keeping `details` of each trial (see [`Details`]).
+pub fn execute_with(
+    suite: Arc<Suite>,
+    target: Target,
+    specs: Vec<TrialSpec>,
+    progress: bool,
+    details: Details,
+) -> Result<RunOutcome, String> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -203,9 +220,14 @@ pub fn execute(
         let bar = progress_bar(specs.len(), progress);
         let tick = bar.clone();
         let on_done: Arc<dyn Fn(&TrialReport) + Send + Sync> = Arc::new(move |r| tick.tick(r));
-        let reports =
-            crate::engine::pool::run_all(engine.clone(), Arc::new(specs), concurrency, on_done)
-                .await?;
+        let reports = crate::engine::pool::run_all_with(
+            engine.clone(),
+            Arc::new(specs),
+            concurrency,
+            on_done,
+            details,
+        )
+        .await?;
         bar.finish();
         let sweep = engine.sweep().await;
         let requests = engine.client.sent();

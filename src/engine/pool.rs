@@ -7,12 +7,34 @@ use crate::matrix::TrialSpec;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-/// Runs every spec; `on_done` is called as each trial finishes (progress display).
+/// How much of each finished trial to keep in memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Details {
+    /// Everything, for reports.
+    All,
+    /// Exchanges and `curl` only for trials that did not pass (and check results only
+    /// for those and info-level observations): with no report to write, nothing reads
+    /// them, and a large matrix stays small.
+    FailuresOnly,
+}
+
+/// Runs every spec with [`Details::All`]; `on_done` is called as each trial finishes.
 pub async fn run_all(
     engine: Arc<Engine>,
     specs: Arc<Vec<TrialSpec>>,
     concurrency: usize,
     on_done: Arc<dyn Fn(&TrialReport) + Send + Sync>,
+) -> Result<Vec<TrialReport>, String> {
+    run_all_with(engine, specs, concurrency, on_done, Details::All).await
+}
+
+/// Runs every spec, keeping `details` of each finished trial.
+pub async fn run_all_with(
+    engine: Arc<Engine>,
+    specs: Arc<Vec<TrialSpec>>,
+    concurrency: usize,
+    on_done: Arc<dyn Fn(&TrialReport) + Send + Sync>,
+    details: Details,
 ) -> Result<Vec<TrialReport>, String> {
     let next = Arc::new(AtomicUsize::new(0));
     let slots: Arc<Mutex<Vec<Option<TrialReport>>>> = Arc::new(Mutex::new(vec![None; specs.len()]));
@@ -29,8 +51,22 @@ pub async fn run_all(
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(spec) = specs.get(i) else { break };
-                let report = engine.run(spec).await;
+                let mut report = engine.run(spec).await;
                 on_done(&report);
+                if details == Details::FailuresOnly {
+                    match report.verdict {
+                        crate::checks::Verdict::Pass => {
+                            report.exchanges = Vec::new();
+                            report.results = Vec::new();
+                            report.curl = None;
+                        }
+                        crate::checks::Verdict::Info => {
+                            report.exchanges = Vec::new();
+                            report.curl = None;
+                        }
+                        _ => {}
+                    }
+                }
                 if let Ok(mut s) = slots.lock() {
                     s[i] = Some(report);
                 }

@@ -7,27 +7,44 @@ use crate::exchange::RecordedExchange;
 use serde_json::{json, Value};
 use std::time::{Duration, SystemTime};
 
-/// The HAR document (`{"log": {...}}`).
-pub fn build(doc: &ReportDoc) -> Value {
-    let mut entries = Vec::new();
+/// Writes the HAR document (`{"log": {...}}`) to `out`, one entry at a time, so that a
+/// large run never holds the whole document in memory.
+pub fn write(doc: &ReportDoc, out: &mut impl std::io::Write) -> std::io::Result<()> {
+    let head = json!({
+        "version": "1.2",
+        "creator": {
+            "name": doc.suite.name,
+            "version": doc.suite.version,
+            "comment": format!("suite content hash {}", doc.suite.content_hash),
+        },
+        "pages": [],
+        "comment": format!("{} against {}; secrets redacted as ***", doc.outcome.summary, doc.target.label),
+    });
+    // `head` without its closing brace, then the entries array.
+    let head = head.to_string();
+    out.write_all(b"{\"log\":")?;
+    out.write_all(&head.as_bytes()[..head.len() - 1])?;
+    out.write_all(b",\"entries\":[\n")?;
+    let mut first = true;
     for t in &doc.trials {
         for ex in &t.exchanges {
-            entries.push(entry(ex, &format!("{} ({})", t.id, ex.purpose)));
+            if !first {
+                out.write_all(b",\n")?;
+            }
+            first = false;
+            serde_json::to_writer(&mut *out, &entry(ex, &format!("{} ({})", t.id, ex.purpose)))?;
         }
     }
-    json!({
-        "log": {
-            "version": "1.2",
-            "creator": {
-                "name": doc.suite.name,
-                "version": doc.suite.version,
-                "comment": format!("suite content hash {}", doc.suite.content_hash),
-            },
-            "pages": [],
-            "entries": entries,
-            "comment": format!("{} against {}; secrets redacted as ***", doc.outcome.summary, doc.target.label),
-        }
-    })
+    out.write_all(b"\n]}}\n")
+}
+
+/// The whole HAR document as a value (small runs and tests).
+pub fn build(doc: &ReportDoc) -> Value {
+    let mut buf = Vec::new();
+    match write(doc, &mut buf).map(|()| serde_json::from_slice(&buf)) {
+        Ok(Ok(v)) => v,
+        _ => Value::Null,
+    }
 }
 
 fn iso8601(unix_ms: u64) -> String {

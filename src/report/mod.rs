@@ -17,6 +17,8 @@ pub mod traceability;
 
 use crate::cli::run::RunOutcome;
 use crate::suite::Suite;
+use std::fs::File;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 /// The files [`write_all`] writes, in the order it lists them.
@@ -46,23 +48,32 @@ pub fn write_all(
 /// Writes the files of an already-built document.
 pub fn write_doc(dir: &Path, doc: &json::ReportDoc) -> Result<Vec<PathBuf>, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let junit = junit::build(doc)
-        .to_string()
-        .map_err(|e| format!("junit.xml: {e}"))?;
-    let json = serde_json::to_string_pretty(doc).map_err(|e| format!("report.json: {e}"))?;
-    let har = serde_json::to_string_pretty(&har::build(doc))
-        .map_err(|e| format!("exchanges.har: {e}"))?;
-    let html = html::render(doc);
     let mut written = Vec::new();
-    for (name, text) in [
-        ("report.html", html),
-        ("report.json", json),
-        ("junit.xml", junit),
-        ("exchanges.har", har),
-    ] {
+    // Each file is streamed to disk: a run of thousands of trials never holds a second
+    // copy of itself as text.
+    let mut file = |name: &str, write: &dyn Fn(&mut BufWriter<File>) -> std::io::Result<()>| {
         let path = dir.join(name);
-        std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut out = File::create(&path)
+            .map(BufWriter::new)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        write(&mut out)
+            .and_then(|()| out.flush())
+            .map_err(|e| format!("{}: {e}", path.display()))?;
         written.push(path);
-    }
+        Ok::<(), String>(())
+    };
+    file("report.html", &|out| {
+        out.write_all(html::render(doc).as_bytes())
+    })?;
+    file("report.json", &|out| {
+        serde_json::to_writer_pretty(&mut *out, doc).map_err(std::io::Error::other)
+    })?;
+    file("junit.xml", &|out| {
+        let xml = junit::build(doc)
+            .to_string()
+            .map_err(std::io::Error::other)?;
+        out.write_all(xml.as_bytes())
+    })?;
+    file("exchanges.har", &|out| har::write(doc, out))?;
     Ok(written)
 }
