@@ -35,6 +35,34 @@ impl Redactor {
                 out = out.replace(secret.as_str(), MASK);
             }
         }
+        self.mask_cut_secrets(out)
+    }
+
+    /// A text cut short (an excerpt ending in `...`, or a body cut at the record limit)
+    /// may end in the first part of a secret; mask such a part too, from six characters on.
+    fn mask_cut_secrets(&self, mut out: String) -> String {
+        const MIN: usize = 6;
+        // Where a cut can be: before each `...`, and the end; last first, so earlier
+        // positions stay valid while masking.
+        let mut ends: Vec<usize> = out.match_indices("...").map(|(i, _)| i).collect();
+        ends.push(out.len());
+        for &end in ends.iter().rev() {
+            let head = &out[..end];
+            let longest = self
+                .secrets
+                .iter()
+                .filter_map(|secret| {
+                    (MIN..secret.len())
+                        .rev()
+                        .filter_map(|k| secret.get(..k))
+                        .find(|part| head.ends_with(part))
+                        .map(str::len)
+                })
+                .max();
+            if let Some(len) = longest {
+                out.replace_range(end - len..end, MASK);
+            }
+        }
         out
     }
 
@@ -83,6 +111,8 @@ mod tests {
             r.header_value("Accept", "application/json"),
             "application/json"
         );
+        let cut = r.text("got \"7T:secretti...\" and 7T:secr");
+        assert_eq!(cut, "got \"***...\" and ***");
         let t = r.text("echo: 7T:secretticket== and dGplMDpUamUw");
         assert!(
             !t.contains("secretticket") && !t.contains("dGplMDpUamUw"),
