@@ -177,62 +177,40 @@ pub fn is_xml_char(c: char) -> bool {
 // ---- forms -----------------------------------------------------------------------
 
 fn form_forms(value: &Value) -> Vec<BodyForm> {
-    let mut forms = Vec::new();
-    let mut push = |label: &str, pairs: Vec<(String, String)>| {
+    let dotted = |p: &str, k: &str| {
+        if p.is_empty() {
+            k.to_string()
+        } else {
+            format!("{p}.{k}")
+        }
+    };
+    let bracket = |p: &str, k: &str| {
+        if p.is_empty() {
+            k.to_string()
+        } else {
+            format!("{p}[{k}]")
+        }
+    };
+    let form = |label: &str, v: &Value, join: &dyn Fn(&str, &str) -> String| {
+        let mut pairs = Vec::new();
+        flatten(v, String::new(), join, &mut pairs);
         let mut ser = form_urlencoded::Serializer::new(String::new());
         for (k, v) in &pairs {
             ser.append_pair(k, v);
         }
-        forms.push(BodyForm {
+        BodyForm {
             label: label.into(),
             bytes: ser.finish().into_bytes(),
-        });
+        }
     };
-    let mut dotted = Vec::new();
-    flatten(
-        value,
-        String::new(),
-        &|p, k| {
-            if p.is_empty() {
-                k.to_string()
-            } else {
-                format!("{p}.{k}")
-            }
-        },
-        &mut dotted,
-    );
-    push("form:dotted", dotted);
-    let mut bracket = Vec::new();
-    flatten(
-        value,
-        String::new(),
-        &|p, k| {
-            if p.is_empty() {
-                k.to_string()
-            } else {
-                format!("{p}[{k}]")
-            }
-        },
-        &mut bracket,
-    );
-    push("form:bracket", bracket);
+    let mut forms = vec![
+        form("form:dotted", value, &dotted),
+        form("form:bracket", value, &bracket),
+    ];
     // The carrier's own properties at the top level, as MVC binds a single parameter.
     if let Value::Object(map) = value {
         if let [(_, inner @ Value::Object(_))] = map.iter().collect::<Vec<_>>()[..] {
-            let mut bare = Vec::new();
-            flatten(
-                inner,
-                String::new(),
-                &|p, k| {
-                    if p.is_empty() {
-                        k.to_string()
-                    } else {
-                        format!("{p}.{k}")
-                    }
-                },
-                &mut bare,
-            );
-            push("form:bare-carrier", bare);
+            forms.push(form("form:bare-carrier", inner, &dotted));
         }
     }
     forms
