@@ -157,10 +157,7 @@ impl HttpClient {
         }
         let mut body = Vec::new();
         while let Some(chunk) = resp.chunk().await.map_err(|e| classify(&e, &self.limits))? {
-            if body.len() + chunk.len() > limit {
-                return Err(TransportError::BodyTooLarge { limit });
-            }
-            body.extend_from_slice(&chunk);
+            push_capped(&mut body, &chunk, limit)?;
         }
         Ok(Response {
             status,
@@ -168,6 +165,16 @@ impl HttpClient {
             body,
         })
     }
+}
+
+/// Appends a body chunk unless the body would pass the max body size: a server that
+/// streams without end fails the exchange instead of filling memory.
+fn push_capped(body: &mut Vec<u8>, chunk: &[u8], limit: usize) -> Result<(), TransportError> {
+    if body.len() + chunk.len() > limit {
+        return Err(TransportError::BodyTooLarge { limit });
+    }
+    body.extend_from_slice(chunk);
+    Ok(())
 }
 
 /// Response headers as text pairs (a non-UTF-8 value is kept, lossily, rather than dropped).
@@ -259,10 +266,7 @@ impl HttpClient {
             while let Some(frame) = incoming.frame().await {
                 let frame = frame.map_err(|e| other("reading the body", &e))?;
                 if let Ok(chunk) = frame.into_data() {
-                    if body.len() + chunk.len() > limit {
-                        return Err(TransportError::BodyTooLarge { limit });
-                    }
-                    body.extend_from_slice(&chunk);
+                    push_capped(&mut body, &chunk, limit)?;
                 }
             }
             Ok(Response {
