@@ -131,7 +131,7 @@ pub async fn entry(State(state): State<Arc<AppState>>, req: Request) -> Response
 
 async fn handle(state: Arc<AppState>, req: Request) -> Response {
     if !state.config.latency.is_zero() {
-        tokio::time::sleep(state.config.latency).await;
+        super::latency::wait(state.config.latency).await;
     }
     let (parts, body) = req.into_parts();
     let op = match route(parts.uri.path()) {

@@ -16,6 +16,7 @@ pub mod error;
 pub mod faults;
 pub mod form;
 pub mod handlers;
+pub mod latency;
 pub mod negotiate;
 pub mod patch;
 pub mod request;
