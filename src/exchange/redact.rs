@@ -41,23 +41,16 @@ impl Redactor {
     /// A text cut short (an excerpt ending in `...`, or a body cut at the record limit)
     /// may end in the first part of a secret; mask such a part too, from six characters on.
     fn mask_cut_secrets(&self, mut out: String) -> String {
-        const MIN: usize = 6;
         // Where a cut can be: before each `...`, and the end; last first, so earlier
         // positions stay valid while masking.
         let mut ends: Vec<usize> = out.match_indices("...").map(|(i, _)| i).collect();
         ends.push(out.len());
         for &end in ends.iter().rev() {
-            let head = &out[..end];
+            let head = &out.as_bytes()[..end];
             let longest = self
                 .secrets
                 .iter()
-                .filter_map(|secret| {
-                    (MIN..secret.len())
-                        .rev()
-                        .filter_map(|k| secret.get(..k))
-                        .find(|part| head.ends_with(part))
-                        .map(str::len)
-                })
+                .filter_map(|secret| cut_part(head, secret.as_bytes()))
                 .max();
             if let Some(len) = longest {
                 out.replace_range(end - len..end, MASK);
@@ -65,7 +58,27 @@ impl Redactor {
         }
         out
     }
+}
 
+/// Shortest part of a secret worth masking when a text ends in it.
+const MIN_CUT: usize = 6;
+
+/// The length of the longest proper prefix of `secret` (at least [`MIN_CUT`] bytes) that
+/// `head` ends with. Only places where the secret's first bytes occur are tried, so a
+/// text with no such place costs one short scan: this runs on every recorded text.
+fn cut_part(head: &[u8], secret: &[u8]) -> Option<usize> {
+    let start = secret.get(..MIN_CUT)?;
+    let from = head.len().saturating_sub(secret.len().saturating_sub(1));
+    let window = head.get(from..)?;
+    // Left to right: the first place that works gives the longest part.
+    (0..=window.len().checked_sub(MIN_CUT)?)
+        .filter(|&i| &window[i..i + MIN_CUT] == start)
+        .map(|i| &window[i..])
+        .find(|part| secret.starts_with(part))
+        .map(<[u8]>::len)
+}
+
+impl Redactor {
     /// `Authorization: Basic ***` keeps the scheme name (it is what a reader needs to
     /// see); other secret headers become `***`.
     pub fn header_value(&self, name: &str, value: &str) -> String {
