@@ -224,8 +224,8 @@ fn cell(s: &str) -> String {
 
 /// The target every self-test run uses: the embedded server with its built-in
 /// credentials (not the `SOCONF_*` variables: the self-test is about the suite, and
-/// must not depend on the machine), no rate limit, and no cleanup (each server is thrown
-/// away after its run).
+/// must not depend on the machine) and no rate limit. Groups are reused and cleaned up as
+/// in a user's run, so the self-test exercises the suite as it is used.
 fn target(concurrency: usize) -> Target {
     Target {
         base_url: None,
@@ -234,7 +234,8 @@ fn target(concurrency: usize) -> Target {
             concurrency: concurrency.max(1),
             ..Limits::embedded()
         },
-        keep_created: true,
+        keep_created: false,
+        fresh_groups: false,
     }
 }
 

@@ -55,6 +55,9 @@ pub struct Target {
     pub limits: Limits,
     /// Leave the groups this run created as they are instead of marking them Deleted.
     pub keep_created: bool,
+    /// Give every trial that needs a group one of its own, instead of reusing the groups
+    /// earlier trials of the run created and left in a known state.
+    pub fresh_groups: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -89,6 +92,7 @@ pub struct TargetFile {
     pub timeout_ms: Option<u64>,
     pub max_body_bytes: Option<usize>,
     pub keep_created: Option<bool>,
+    pub fresh_groups: Option<bool>,
 }
 
 impl Target {
@@ -102,6 +106,7 @@ impl Target {
         let mut url = lookup(env::TARGET).filter(|s| !s.is_empty());
         let mut file_limits = None;
         let mut keep_created = false;
+        let mut fresh_groups = false;
         if let Some((path, f)) = file {
             let from_var =
                 |name: &Option<String>, what: &str| -> Result<Option<Credential>, TargetError> {
@@ -127,6 +132,7 @@ impl Target {
             credentials = credentials.or(c);
             url = url.or(f.url.clone());
             keep_created = f.keep_created.unwrap_or(false);
+            fresh_groups = f.fresh_groups.unwrap_or(false);
             file_limits = Some(f);
         }
         if let Some(u) = &url {
@@ -156,6 +162,7 @@ impl Target {
             credentials,
             limits,
             keep_created,
+            fresh_groups,
         })
     }
 

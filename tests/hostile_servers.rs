@@ -57,6 +57,7 @@ fn target(addr: SocketAddr) -> Target {
         credentials: soconform::reference::default_credentials(),
         limits: limits(),
         keep_created: false,
+        fresh_groups: false,
     }
 }
 

@@ -92,6 +92,7 @@ fn target(base_url: &str, limits: Limits, keep_created: bool) -> Target {
         credentials: reference::default_credentials(),
         limits,
         keep_created,
+        fresh_groups: false,
     }
 }
 
@@ -143,9 +144,10 @@ fn the_whole_suite_leaves_seeded_groups_unchanged_and_deletes_its_own() {
         .iter()
         .filter(|g| !seeded_ids.contains(&g.id))
         .collect();
+    // Groups are reused: far fewer than the trials that save one, but some.
     assert!(
-        created.len() > 1000,
-        "the suite created {} groups",
+        created.len() > 50 && created.len() < n / 4,
+        "the suite created {} groups for {n} trials",
         created.len()
     );
     for g in &created {

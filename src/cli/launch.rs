@@ -78,6 +78,7 @@ pub async fn launch_with(
             credentials: target.credentials,
             limits: target.limits,
             keep_created: target.keep_created,
+            fresh_groups: target.fresh_groups,
             run_id,
             capture_requests: false,
         },

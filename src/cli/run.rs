@@ -39,6 +39,10 @@ pub struct RunArgs {
     /// Leave the groups this run creates as they are (default: mark them Deleted).
     #[arg(long)]
     pub keep_created: bool,
+    /// Give each trial that works on an existing group a group of its own (default: reuse
+    /// the groups earlier trials of this run created, when they passed).
+    #[arg(long)]
+    pub fresh_groups: bool,
     /// Generated bodies per generated case (valid and invalid; default 16, or
     /// SOCONF_GENERATED; 0 = none).
     #[arg(long, value_name = "N")]
@@ -131,6 +135,7 @@ fn run(args: &RunArgs) -> Result<u8, String> {
         target.limits.max_requests = Some(m);
     }
     target.keep_created |= args.keep_created;
+    target.fresh_groups |= args.fresh_groups;
     let details = if args.report.is_some() {
         Details::All
     } else {

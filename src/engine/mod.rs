@@ -18,6 +18,7 @@ use crate::matrix::TrialSpec;
 use crate::suite::Suite;
 use crate::target::Limits;
 use crate::vocab::Level;
+use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -33,6 +34,8 @@ pub struct EngineConfig {
     pub credentials: Credentials,
     pub limits: Limits,
     pub keep_created: bool,
+    /// Never reuse a group: every trial that needs one creates its own.
+    pub fresh_groups: bool,
     /// Distinguishes this run's groups from other runs' (`soconform-<run>-<n>`).
     pub run_id: String,
     /// Keep every request sent, unredacted, per trial (for the benchmark's bare replay).
@@ -59,6 +62,15 @@ pub struct Engine {
     deleted: Mutex<BTreeSet<i32>>,
     /// A SaveUserGroup request went out: the final sweep looks for unconfirmed groups.
     saved_something: AtomicBool,
+    /// Groups this run created that a passing trial left in a known state, free for the
+    /// next trial whose case works on an existing group (see [`Engine::lease_group`]).
+    idle: Mutex<Vec<i32>>,
+    /// At most this many idle groups (the concurrency): beyond it a group is marked
+    /// Deleted by its trial, so a live target never holds many active test groups.
+    idle_cap: usize,
+    fresh_groups: bool,
+    /// Whether passing trials keep their exchanges (false when no report reads them).
+    passing_details: AtomicBool,
 }
 
 /// Everything known about one trial after it ran.
@@ -89,7 +101,8 @@ pub struct TrialReport {
 /// What the final sweep did.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SweepReport {
-    /// Groups marked Deleted by the sweep (their own trial could not).
+    /// Groups marked Deleted by the sweep: the reused groups still idle at the end, and
+    /// any whose own trial could not mark them.
     pub marked_deleted: Vec<i32>,
     /// Groups the sweep could not mark Deleted, with the reason.
     pub failed: Vec<(i32, String)>,
@@ -159,6 +172,7 @@ impl Engine {
     pub fn new(suite: Arc<Suite>, config: EngineConfig) -> Result<Engine, String> {
         let validators = Validators::compile(&suite)?;
         let client = HttpClient::new(config.limits.clone()).map_err(|e| e.to_string())?;
+        let idle_cap = config.limits.concurrency.max(1);
         Ok(Engine {
             redactor: Redactor::new(&config.credentials),
             suite,
@@ -174,6 +188,11 @@ impl Engine {
             ever_created: Mutex::new(BTreeSet::new()),
             deleted: Mutex::new(BTreeSet::new()),
             saved_something: AtomicBool::new(false),
+            idle: Mutex::new(Vec::new()),
+            idle_cap,
+            // Kept groups are for looking at: each as its own trial left it.
+            fresh_groups: config.fresh_groups || config.keep_created,
+            passing_details: AtomicBool::new(true),
         })
     }
 
@@ -243,6 +262,49 @@ impl Engine {
         }
     }
 
+    /// Whether a passing trial records its exchanges (see [`pool::Details`]).
+    pub fn keeps_passing_details(&self) -> bool {
+        self.passing_details.load(Ordering::Relaxed)
+    }
+
+    /// An idle group for a trial whose case works on an existing group, with its last
+    /// known carrier; `None` when there is none (the trial creates one) or reuse is off.
+    ///
+    /// Reuse is what keeps a run's footprint small: each group is created once and
+    /// marked Deleted once, not once per trial, and a live CRM (where a marked group
+    /// stays for good) keeps about `--concurrency` of them instead of thousands. Every
+    /// trial sends the whole carrier, so what an earlier trial left does not show.
+    fn lease_group(&self) -> Option<(i32, Value)> {
+        if self.fresh_groups {
+            return None;
+        }
+        let created = self.created.lock().ok()?;
+        let mut idle = self.idle.lock().ok()?;
+        while let Some(id) = idle.pop() {
+            if let Some(carrier) = created.get(&id) {
+                return Some((id, carrier.clone()));
+            }
+        }
+        None
+    }
+
+    /// Takes back a group a passing trial leaves in `carrier`'s state; `false` when the
+    /// trial must mark it Deleted itself (reuse off, or enough idle groups already).
+    fn give_back(&self, id: i32, carrier: &Value) -> bool {
+        if self.fresh_groups {
+            return false;
+        }
+        let (Ok(mut created), Ok(mut idle)) = (self.created.lock(), self.idle.lock()) else {
+            return false;
+        };
+        if idle.len() >= self.idle_cap || !created.contains_key(&id) {
+            return false;
+        }
+        created.insert(id, carrier.clone());
+        idle.push(id);
+        true
+    }
+
     /// Whether this run created group `id`: the only non-zero Ids it may send.
     pub fn created_by_this_run(&self, id: i32) -> bool {
         self.ever_created.lock().is_ok_and(|s| s.contains(&id))
@@ -266,6 +328,9 @@ impl Engine {
     /// Tooltip starts with this run's prefix that no trial could confirm (a timeout, a
     /// 5xx after saving, an unreadable answer): they are this run's too.
     pub async fn sweep(&self) -> SweepReport {
+        if let Ok(mut idle) = self.idle.lock() {
+            idle.clear();
+        }
         let mut pending: Vec<(i32, Value)> = self
             .created
             .lock()
@@ -295,13 +360,24 @@ impl Engine {
                 Err(e) => report.lookup_error = Some(self.redactor.text(&e)),
             }
         }
-        for (id, carrier) in pending {
-            if self.keep_created {
-                report.kept.push(id);
-                continue;
-            }
-            let (ex, result) = trial::mark_deleted(self, id, &carrier).await;
-            drop(ex);
+        if self.keep_created {
+            report.kept = pending.iter().map(|(id, _)| *id).collect();
+            pending.clear();
+        }
+        // The idle groups are all marked here: in parallel, within the concurrency.
+        let mut marked: Vec<(i32, Result<(), String>)> =
+            futures_util::stream::iter(pending.iter().map(|(id, carrier)| async move {
+                let (ex, result) = trial::mark_deleted(self, *id, carrier).await;
+                if let Some(ex) = ex {
+                    self.capture(vec![ex.request]);
+                }
+                (*id, result)
+            }))
+            .buffer_unordered(self.idle_cap)
+            .collect()
+            .await;
+        marked.sort_by_key(|(id, _)| *id);
+        for (id, result) in marked {
             match result {
                 Ok(()) => report.marked_deleted.push(id),
                 Err(e) => report.failed.push((id, self.redactor.text(&e))),

@@ -36,6 +36,9 @@ pub async fn run_all_with(
     on_done: Arc<dyn Fn(&TrialReport) + Send + Sync>,
     details: Details,
 ) -> Result<Vec<TrialReport>, String> {
+    engine
+        .passing_details
+        .store(details == Details::All, Ordering::Relaxed);
     let next = Arc::new(AtomicUsize::new(0));
     let slots: Arc<Mutex<Vec<Option<TrialReport>>>> = Arc::new(Mutex::new(vec![None; specs.len()]));
     let mut workers = tokio::task::JoinSet::new();

@@ -33,6 +33,9 @@ struct State<'a> {
     created: Vec<(i32, Value)>,
     /// Sent instead of the case's body (a shrinking step of a generated body).
     body_override: Option<&'a Value>,
+    /// The case expects its save to succeed: only then may the groups this trial holds
+    /// be reused by a later trial (a refused or malformed request may leave anything).
+    expects_success: bool,
 }
 
 impl State<'_> {
@@ -89,6 +92,7 @@ pub(super) async fn run(
         notes: vec![],
         created: vec![],
         body_override,
+        expects_success: false,
     };
     let skip = match auth_headers(&spec.auth, &engine.credentials) {
         Ok(auth) => {
@@ -117,6 +121,11 @@ pub(super) async fn run(
         r.message = r.message.as_deref().map(|m| redactor.text(m));
     }
     let notes: Vec<String> = st.notes.iter().map(|n| redactor.text(n)).collect();
+    // Recording costs more than many checks (every text is scanned for secrets): skip it
+    // for a passing trial whose exchanges nobody will read.
+    if !engine.keeps_passing_details() && matches!(verdict, Verdict::Pass | Verdict::Info) {
+        st.exchanges.clear();
+    }
     let main = st.exchanges.iter().rev().find(|e| e.purpose == "main");
     TrialReport {
         name: spec.name.clone(),
@@ -228,7 +237,17 @@ async fn body(st: &mut State<'_>, spec: &TrialSpec, auth: Vec<(String, String)>)
     let name = engine.unique_name();
     let mut setup_id = None;
     if case.setup == Setup::Create {
-        match create_group(st, &name).await {
+        let group = match engine.lease_group() {
+            Some((id, carrier)) => {
+                st.notes.push(format!(
+                    "works on group {id}, created earlier in this run and reused (`--fresh-groups` gives each trial its own)"
+                ));
+                st.created.push((id, carrier));
+                Ok(id)
+            }
+            None => create_group(st, &name).await,
+        };
+        match group {
             Ok(id) => setup_id = Some(id),
             Err(e) => {
                 st.intrinsic(
@@ -338,6 +357,7 @@ async fn body(st: &mut State<'_>, spec: &TrialSpec, auth: Vec<(String, String)>)
         .clone()
         .unwrap_or_else(|| endpoint.description.method.clone());
     let expects_success = case.expect.status.iter().any(|p| p.admits_success());
+    st.expects_success = expects_success;
 
     let attempts = if forms.is_empty() {
         vec![None]
@@ -805,18 +825,6 @@ async fn register_created(
             .filter(|i| *i != 0)
     };
     let got_id = as_id(got.get("Id"));
-    if sent.and_then(|s| as_id(s.get("Id"))).is_some() || setup_id.is_some() {
-        // An update of a group already registered by its setup: remember its new state.
-        if let (Some(sent), Some(entry)) = (
-            sent,
-            st.created
-                .iter_mut()
-                .find(|(c, _)| Some(*c) == got_id.or(setup_id)),
-        ) {
-            entry.1 = saved_carrier(sent, got, entry.0);
-        }
-        return;
-    }
     let named = |v: &Value| {
         ["Value", "Tooltip"].iter().any(|p| {
             v.get(p)
@@ -824,6 +832,29 @@ async fn register_created(
                 .is_some_and(|v| v.starts_with(name))
         })
     };
+    let sent_id = sent.and_then(|s| as_id(s.get("Id"))).or(setup_id);
+    if let Some(sent_id) = sent_id {
+        let other = got_id.filter(|g| *g != sent_id);
+        match (other, sent) {
+            // An update answered by another group with the name just sent: the server
+            // made a new group of it, which is this run's to mark Deleted.
+            (Some(new_id), Some(sent))
+                if named(got) && !st.created.iter().any(|(c, _)| *c == new_id) =>
+            {
+                let carrier = saved_carrier(sent, got, new_id);
+                st.engine.remember_created(new_id, carrier.clone());
+                st.created.push((new_id, carrier));
+            }
+            // An update of a group already registered by its setup: its new state.
+            (None, Some(sent)) => {
+                if let Some(entry) = st.created.iter_mut().find(|(c, _)| *c == sent_id) {
+                    entry.1 = saved_carrier(sent, got, entry.0);
+                }
+            }
+            _ => {}
+        }
+        return;
+    }
     let unnamed = |v: &Value| {
         ["Value", "Tooltip"]
             .iter()
@@ -1280,11 +1311,19 @@ pub(super) async fn mark_deleted(
 }
 
 async fn cleanup(st: &mut State<'_>) {
-    if st.engine.keep_created {
-        return;
-    }
     let created = std::mem::take(&mut st.created);
+    // A group is reused only after a trial that passed: its state is then the carrier
+    // last saved, and a fault cannot carry over into the next trial.
+    let passed = st.expects_success
+        && st.exchanges.iter().all(|e| e.response.is_ok())
+        && st
+            .results
+            .iter()
+            .all(|r| r.passed || r.level == crate::vocab::Level::Info);
     for (id, carrier) in created {
+        if (passed && st.engine.give_back(id, &carrier)) || st.engine.keep_created {
+            continue;
+        }
         let (ex, result) = mark_deleted(st.engine, id, &carrier).await;
         st.exchanges.extend(ex);
         if let Err(e) = result {
