@@ -176,7 +176,7 @@ fn ignored_select_names_the_fields_not_nulled_out() {
 
 #[test]
 fn renamed_xml_root_warns_with_the_checks_own_citation() {
-    let filter = "save_user_group::content_types::create::json->";
+    let filter = "save_user_group::content_types::matrix::json->";
     let reports = run(Some(Fault::XmlRootRenamed), filter);
     // A should-level check: XML answers warn (they fail only with --strict), JSON passes.
     assert!(names_with(&reports, &Verdict::Fail).is_empty());
@@ -191,12 +191,12 @@ fn renamed_xml_root_warns_with_the_checks_own_citation() {
         .filter(|r| r.verdict == Verdict::Pass)
         .all(|r| !r.name.contains("->xml::") && !r.name.contains("->text-xml::")));
 
-    let name = "save_user_group::content_types::create::json->xml::basic";
+    let name = "save_user_group::content_types::matrix::json->xml::basic";
     let message = failure_message(report(&reports, name));
     assert_contains(
         &message,
         &[
-            "WARN [must] case `content_types.create`:",
+            "WARN [must] case `content_types.matrix`:",
             "  [should] xml_root: XML root element is <SaveUserGroupResult>, expected <UserGroup> (the carrier name)",
             "      docs: http-headers.md § XML: \"Returns an XML representation of the contact:\"",
             "<SaveUserGroupResult>",
