@@ -3,15 +3,18 @@
 //! 1. overhead: the full matrix against the embedded server, against a bare client loop
 //!    replaying the very same requests (same concurrency, no checks): `overhead_ratio`.
 //! 2. latency hiding: the full matrix against a server answering after `--latency-ms`,
-//!    against the ideal `requests x latency / concurrency` (`latency_ratio`); the per-trial
-//!    form `trials x latency / concurrency` is printed too (`latency_ratio_per_trial`),
-//!    though a trial that creates, saves, reads back and cleans up pays several round trips.
+//!    against the ideal `trials x latency / concurrency` (`latency_ratio`). Also printed:
+//!    the same wall time against `requests x latency / concurrency`
+//!    (`latency_ratio_per_request`: how well the requests overlap), and the bare replay of
+//!    the same requests under the same latency against the per-trial ideal
+//!    (`bare_latency_ratio`: what this machine allows for those requests).
 //! 3. trials per second, and the peak RSS of a separate `run` process.
 //! 4. harness costs: loading the suite and expanding every trial name (`list_ms`), and
 //!    loading it and resolving one `--exact` name (`exact_ms`), as nextest does per test.
 
 use super::exit;
-use crate::engine::{pool, Engine, EngineConfig, TrialReport};
+use crate::engine::pool::{self, Details};
+use crate::engine::{Engine, EngineConfig, TrialReport};
 use crate::exchange::{HttpClient, Request};
 use crate::matrix::{self, TrialSpec};
 use crate::reference;
@@ -108,15 +111,31 @@ fn bench(args: &BenchArgs) -> Result<(), String> {
 
     // 1. overhead: suite vs a bare replay of the same requests.
     let mut suite_s = vec![];
+    let mut report_s = vec![];
     let mut bare_s = vec![];
     let mut suite_cpu: Vec<f64> = vec![];
     let mut bare_cpu: Vec<f64> = vec![];
     let mut requests_per_run = 0u64;
     for i in 0..repeat {
         let cpu0 = cpu_seconds();
-        let (run, secs) =
-            rt.block_on(run_suite(&suite, &specs, concurrency, Duration::ZERO, true))?;
+        let (run, secs) = rt.block_on(run_suite(
+            &suite,
+            &specs,
+            concurrency,
+            Duration::ZERO,
+            true,
+            Details::FailuresOnly,
+        ))?;
         suite_cpu.push(cpu_seconds() - cpu0);
+        let (_, with_report) = rt.block_on(run_suite(
+            &suite,
+            &specs,
+            concurrency,
+            Duration::ZERO,
+            false,
+            Details::All,
+        ))?;
+        report_s.push(with_report);
         if run.failed > 0 {
             return Err(format!(
                 "{} trials failed against the reference server; fix that before benchmarking",
@@ -126,27 +145,39 @@ fn bench(args: &BenchArgs) -> Result<(), String> {
         requests_per_run = run.requests;
         suite_s.push(secs);
         let cpu0 = cpu_seconds();
-        let bare = rt.block_on(replay(run.captured, &run.base_url, concurrency))?;
+        // The same requests, to the same server: its store holds the groups they name.
+        let bare = rt.block_on(replay(run, concurrency))?;
         bare_cpu.push(cpu_seconds() - cpu0);
         bare_s.push(bare);
         eprintln!(
-            "bench: overhead run {}: suite {secs:.3} s, bare {bare:.3} s",
+            "bench: overhead run {}: suite {secs:.3} s ({with_report:.3} s recording everything), bare {bare:.3} s",
             i + 1
         );
     }
     let (suite_med, bare_med) = (median(suite_s), median(bare_s));
+    let report_med = median(report_s);
 
     // 2. latency hiding.
     let latency = Duration::from_millis(args.latency_ms);
     let mut lat_s = vec![];
     let mut lat_requests = 0;
+    let mut bare_lat_s = vec![];
     for i in 0..repeat {
-        let (run, secs) = rt.block_on(run_suite(&suite, &specs, concurrency, latency, false))?;
+        let (run, secs) = rt.block_on(run_suite(
+            &suite,
+            &specs,
+            concurrency,
+            latency,
+            true,
+            Details::FailuresOnly,
+        ))?;
         lat_requests = run.requests;
         lat_s.push(secs);
+        bare_lat_s.push(rt.block_on(replay(run, concurrency))?);
         eprintln!("bench: latency run {}: {secs:.3} s", i + 1);
     }
     let lat_med = median(lat_s);
+    let bare_lat_med = median(bare_lat_s);
     let l = latency.as_secs_f64();
     let ideal_requests = lat_requests as f64 * l / concurrency as f64;
     let ideal_trials = specs.len() as f64 * l / concurrency as f64;
@@ -164,10 +195,15 @@ fn bench(args: &BenchArgs) -> Result<(), String> {
         requests_per_run
     );
     println!("  suite, full matrix      {:>9.3} s", suite_med);
+    println!("  ... recording all       {:>9.3} s", report_med);
     println!("  bare client replay      {:>9.3} s", bare_med);
     println!(
-        "  with {} ms latency      {:>9.3} s (ideal {:.3} s by requests, {:.3} s by trials)",
-        args.latency_ms, lat_med, ideal_requests, ideal_trials
+        "  with {} ms latency      {:>9.3} s (ideal {:.3} s by trials, {:.3} s by requests)",
+        args.latency_ms, lat_med, ideal_trials, ideal_requests
+    );
+    println!(
+        "  bare replay, {} ms      {:>9.3} s",
+        args.latency_ms, bare_lat_med
     );
     figures.push((
         "overhead_ratio",
@@ -175,17 +211,30 @@ fn bench(args: &BenchArgs) -> Result<(), String> {
     ));
     // The same comparison in CPU seconds (client and in-process server together): steadier
     // than wall time on a busy 2-core machine.
+    // With a report to write, every exchange is recorded (and scanned for secrets).
+    figures.push((
+        "overhead_ratio_report",
+        format!("{:.2}", report_med / bare_med.max(1e-9)),
+    ));
     figures.push((
         "overhead_cpu_ratio",
         format!("{:.2}", median(suite_cpu) / median(bare_cpu).max(1e-9)),
     ));
     figures.push((
         "latency_ratio",
+        format!("{:.2}", lat_med / ideal_trials.max(1e-9)),
+    ));
+    figures.push((
+        "latency_ratio_per_request",
         format!("{:.2}", lat_med / ideal_requests.max(1e-9)),
     ));
     figures.push((
-        "latency_ratio_per_trial",
-        format!("{:.2}", lat_med / ideal_trials.max(1e-9)),
+        "bare_latency_ratio",
+        format!("{:.2}", bare_lat_med / ideal_trials.max(1e-9)),
+    ));
+    figures.push((
+        "requests_per_trial",
+        format!("{:.2}", lat_requests as f64 / specs.len().max(1) as f64),
     ));
     figures.push((
         "trials_per_s",
@@ -212,7 +261,8 @@ struct SuiteRun {
     failed: usize,
     requests: u64,
     captured: Vec<Vec<Request>>,
-    base_url: String,
+    /// Still running, for the replay; shut down after it.
+    server: reference::RunningServer,
 }
 
 /// The full matrix against a fresh embedded server; returns the run and its wall time
@@ -223,6 +273,7 @@ async fn run_suite(
     concurrency: usize,
     latency: Duration,
     capture: bool,
+    details: Details,
 ) -> Result<(SuiteRun, f64), String> {
     let mut config = reference::Config::with_defaults();
     config.latency = latency;
@@ -241,14 +292,24 @@ async fn run_suite(
             credentials,
             limits,
             keep_created: false,
+            fresh_groups: false,
             run_id: super::launch::new_run_id(),
             capture_requests: capture,
         },
     )?);
     let noop: Arc<dyn Fn(&TrialReport) + Send + Sync> = Arc::new(|_| {});
     let t0 = Instant::now();
-    let reports = pool::run_all(engine.clone(), specs.clone(), concurrency, noop).await?;
+    let reports =
+        pool::run_all_with(engine.clone(), specs.clone(), concurrency, noop, details).await?;
+    // The run is not over until every group it created is marked Deleted.
+    let sweep = engine.sweep().await;
     let secs = t0.elapsed().as_secs_f64();
+    if !sweep.clean() {
+        return Err(format!(
+            "the final sweep could not mark every group Deleted: {}",
+            sweep.summary_lines().join("; ")
+        ));
+    }
     let failed = reports
         .iter()
         .filter(|r| r.verdict.fails_run(false))
@@ -257,26 +318,15 @@ async fn run_suite(
         failed,
         requests: engine.client.sent(),
         captured: engine.take_captured(),
-        base_url: engine.base_url.clone(),
+        server,
     };
-    server.shutdown().await;
     Ok((run, secs))
 }
 
-/// Sends the captured requests again to a fresh server, each trial's requests in order,
-/// `concurrency` trials at a time, checking nothing.
-async fn replay(
-    trials: Vec<Vec<Request>>,
-    old_base: &str,
-    concurrency: usize,
-) -> Result<f64, String> {
-    let server = reference::start(
-        reference::Config::with_defaults(),
-        ([127, 0, 0, 1], 0).into(),
-    )
-    .await
-    .map_err(|e| e.to_string())?;
-    let new_base = server.base_url().to_string();
+/// Sends the captured requests of `run` again to the server it ran against, each trial's
+/// requests in order, `concurrency` trials at a time, checking nothing; then stops that
+/// server.
+async fn replay(run: SuiteRun, concurrency: usize) -> Result<f64, String> {
     let client = Arc::new(
         HttpClient::new(Limits {
             concurrency,
@@ -284,19 +334,7 @@ async fn replay(
         })
         .map_err(|e| e.to_string())?,
     );
-    let trials: Arc<Vec<Vec<Request>>> = Arc::new(
-        trials
-            .into_iter()
-            .map(|t| {
-                t.into_iter()
-                    .map(|mut r| {
-                        r.url = r.url.replacen(old_base, &new_base, 1);
-                        r
-                    })
-                    .collect()
-            })
-            .collect(),
-    );
+    let trials = Arc::new(run.captured);
     let next = Arc::new(AtomicUsize::new(0));
     let t0 = Instant::now();
     let mut workers = tokio::task::JoinSet::new();
@@ -316,7 +354,7 @@ async fn replay(
         r.map_err(|e| e.to_string())?;
     }
     let secs = t0.elapsed().as_secs_f64();
-    server.shutdown().await;
+    run.server.shutdown().await;
     Ok(secs)
 }
 
