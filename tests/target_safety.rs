@@ -553,3 +553,47 @@ fn groups_saved_by_a_server_that_accepts_everything_end_deleted() {
     );
     drop(rt);
 }
+
+/// Trials that work on an existing group, one after another (concurrency 1).
+const UPDATES: [&str; 4] = [
+    "save_user_group::select::single_name::value::json->json::basic",
+    "save_user_group::select::single_name::tooltip::json->json::basic",
+    "save_user_group::select::absent_shows_all::json->json::any",
+    "save_user_group::headers::so_culture::json->json::any",
+];
+
+/// Reuse (the default) makes one group serve every update trial; `fresh_groups` gives
+/// each its own. Either way every group ends Deleted.
+#[test]
+fn update_trials_reuse_one_group_unless_fresh_groups() {
+    for (fresh, expected) in [(false, 1), (true, UPDATES.len())] {
+        let s = seeded();
+        let store = s.server.store();
+        let suite = Arc::new(suite());
+        let specs = specs(&suite, &UPDATES);
+        let limits = Limits {
+            concurrency: 1,
+            ..Limits::embedded()
+        };
+        let mut t = target(s.server.base_url(), limits, false);
+        t.fresh_groups = fresh;
+        let outcome = execute(suite, t, specs, false).expect("run");
+        assert!(
+            outcome.reports.iter().all(|r| r.verdict == Verdict::Pass),
+            "fresh_groups = {fresh}"
+        );
+        let seeded_ids: Vec<i32> = seed().iter().map(|g| g.id).collect();
+        let created: Vec<UserGroup> = store
+            .snapshot()
+            .into_iter()
+            .filter(|g| !seeded_ids.contains(&g.id))
+            .collect();
+        assert_eq!(
+            created.len(),
+            expected,
+            "fresh_groups = {fresh}: {created:?}"
+        );
+        assert!(created.iter().all(|g| g.deleted), "{created:?}");
+        assert!(outcome.sweep.clean());
+    }
+}

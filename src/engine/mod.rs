@@ -69,6 +69,9 @@ pub struct Engine {
     /// Deleted by its trial, so a live target never holds many active test groups.
     idle_cap: usize,
     fresh_groups: bool,
+    /// Idle groups whose last answer said `Deleted: true`: the sweep does not mark them
+    /// again (its listing still marks any it finds active).
+    answered_deleted: Mutex<BTreeSet<i32>>,
     /// Whether passing trials keep their exchanges (false when no report reads them).
     passing_details: AtomicBool,
 }
@@ -192,6 +195,7 @@ impl Engine {
             idle_cap,
             // Kept groups are for looking at: each as its own trial left it.
             fresh_groups: config.fresh_groups || config.keep_created,
+            answered_deleted: Mutex::new(BTreeSet::new()),
             passing_details: AtomicBool::new(true),
         })
     }
@@ -290,7 +294,8 @@ impl Engine {
 
     /// Takes back a group a passing trial leaves in `carrier`'s state; `false` when the
     /// trial must mark it Deleted itself (reuse off, or enough idle groups already).
-    fn give_back(&self, id: i32, carrier: &Value) -> bool {
+    /// `deleted`: the server's answer to the trial's last save said `Deleted: true`.
+    fn give_back(&self, id: i32, carrier: &Value, deleted: bool) -> bool {
         if self.fresh_groups {
             return false;
         }
@@ -302,7 +307,20 @@ impl Engine {
         }
         created.insert(id, carrier.clone());
         idle.push(id);
+        if let Ok(mut d) = self.answered_deleted.lock() {
+            if deleted {
+                d.insert(id);
+            } else {
+                d.remove(&id);
+            }
+        }
         true
+    }
+
+    /// A group a passing trial saved with `Deleted: true` confirmed by the server's
+    /// answer: already as the run must leave it, so no request marks it again.
+    fn retire_deleted(&self, id: i32) {
+        self.forget_created(id);
     }
 
     /// Whether this run created group `id`: the only non-zero Ids it may send.
@@ -330,6 +348,16 @@ impl Engine {
     pub async fn sweep(&self) -> SweepReport {
         if let Ok(mut idle) = self.idle.lock() {
             idle.clear();
+        }
+        let answered_deleted = self
+            .answered_deleted
+            .lock()
+            .map(|mut d| std::mem::take(&mut *d))
+            .unwrap_or_default();
+        for id in &answered_deleted {
+            if self.outstanding().contains(id) {
+                self.retire_deleted(*id);
+            }
         }
         let mut pending: Vec<(i32, Value)> = self
             .created

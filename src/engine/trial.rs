@@ -36,6 +36,8 @@ struct State<'a> {
     /// The case expects its save to succeed: only then may the groups this trial holds
     /// be reused by a later trial (a refused or malformed request may leave anything).
     expects_success: bool,
+    /// Groups whose last save this trial made was answered with `Deleted: true`.
+    answered_deleted: Vec<i32>,
 }
 
 impl State<'_> {
@@ -93,6 +95,7 @@ pub(super) async fn run(
         created: vec![],
         body_override,
         expects_success: false,
+        answered_deleted: vec![],
     };
     let skip = match auth_headers(&spec.auth, &engine.credentials) {
         Ok(auth) => {
@@ -825,6 +828,7 @@ async fn register_created(
             .filter(|i| *i != 0)
     };
     let got_id = as_id(got.get("Id"));
+    note_deleted_answer(st, got_id.or(setup_id), got);
     let named = |v: &Value| {
         ["Value", "Tooltip"].iter().any(|p| {
             v.get(p)
@@ -888,6 +892,16 @@ async fn register_created(
         None => st.notes.push(format!(
             "could not confirm which group this save created (no Id, or no Value or Tooltip starting with `{name}`); the final sweep looks for it by name"
         )),
+    }
+}
+
+/// Remembers whether the server answered the save of group `id` with `Deleted: true`
+/// (anything else, a nulled-out Deleted included, is not a confirmation).
+fn note_deleted_answer(st: &mut State<'_>, id: Option<i32>, got: &Value) {
+    let Some(id) = id else { return };
+    st.answered_deleted.retain(|d| *d != id);
+    if got.get("Deleted") == Some(&Value::Bool(true)) {
+        st.answered_deleted.push(id);
     }
 }
 
@@ -1321,7 +1335,12 @@ async fn cleanup(st: &mut State<'_>) {
             .iter()
             .all(|r| r.passed || r.level == crate::vocab::Level::Info);
     for (id, carrier) in created {
-        if (passed && st.engine.give_back(id, &carrier)) || st.engine.keep_created {
+        let deleted = st.answered_deleted.contains(&id);
+        if (passed && st.engine.give_back(id, &carrier, deleted)) || st.engine.keep_created {
+            continue;
+        }
+        if passed && deleted {
+            st.engine.retire_deleted(id);
             continue;
         }
         let (ex, result) = mark_deleted(st.engine, id, &carrier).await;
