@@ -354,10 +354,9 @@ impl Engine {
             .lock()
             .map(|mut d| std::mem::take(&mut *d))
             .unwrap_or_default();
-        for id in &answered_deleted {
-            if self.outstanding().contains(id) {
-                self.retire_deleted(*id);
-            }
+        let outstanding = self.outstanding();
+        for id in answered_deleted.intersection(&outstanding.into_iter().collect()) {
+            self.retire_deleted(*id);
         }
         let mut pending: Vec<(i32, Value)> = self
             .created
