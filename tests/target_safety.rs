@@ -139,11 +139,7 @@ fn the_whole_suite_leaves_seeded_groups_unchanged_and_deletes_its_own() {
         String::from_utf8_lossy(&before),
         "a pre-existing group was written"
     );
-    let seeded_ids: Vec<i32> = seed().iter().map(|g| g.id).collect();
-    let created: Vec<&UserGroup> = after
-        .iter()
-        .filter(|g| !seeded_ids.contains(&g.id))
-        .collect();
+    let created = created_groups(&after);
     // Groups are reused: far fewer than the trials that save one, but some.
     assert!(
         created.len() > 50 && created.len() < n / 4,
@@ -206,11 +202,7 @@ fn keep_created_leaves_the_created_groups_as_they_are() {
     assert!(outcome.reports.iter().all(|r| r.verdict == Verdict::Pass));
     let after = store.snapshot();
     assert_eq!(seeded_bytes(&after), before);
-    let seeded_ids: Vec<i32> = seed().iter().map(|g| g.id).collect();
-    let created: Vec<&UserGroup> = after
-        .iter()
-        .filter(|g| !seeded_ids.contains(&g.id))
-        .collect();
+    let created = created_groups(&after);
     assert_eq!(created.len(), 4);
     assert!(created.iter().all(|g| named(&g.value)));
     // None was marked Deleted by the suite (the generated body may itself say Deleted).
@@ -261,11 +253,7 @@ fn max_requests_skips_what_it_cannot_send_and_still_cleans_up() {
     // Cleanup is not held back by the budget: every created group ends Deleted.
     let after = store.snapshot();
     assert_eq!(seeded_bytes(&after), before);
-    let seeded_ids: Vec<i32> = seed().iter().map(|g| g.id).collect();
-    let created: Vec<&UserGroup> = after
-        .iter()
-        .filter(|g| !seeded_ids.contains(&g.id))
-        .collect();
+    let created = created_groups(&after);
     assert_eq!(created.len(), 1, "{created:?}");
     assert!(created.iter().all(|g| g.deleted), "{created:?}");
     assert!(outcome.sweep.clean(), "{:?}", outcome.sweep);
@@ -582,12 +570,7 @@ fn update_trials_reuse_one_group_unless_fresh_groups() {
             outcome.reports.iter().all(|r| r.verdict == Verdict::Pass),
             "fresh_groups = {fresh}"
         );
-        let seeded_ids: Vec<i32> = seed().iter().map(|g| g.id).collect();
-        let created: Vec<UserGroup> = store
-            .snapshot()
-            .into_iter()
-            .filter(|g| !seeded_ids.contains(&g.id))
-            .collect();
+        let created = created_groups(&store.snapshot());
         assert_eq!(
             created.len(),
             expected,
@@ -596,4 +579,55 @@ fn update_trials_reuse_one_group_unless_fresh_groups() {
         assert!(created.iter().all(|g| g.deleted), "{created:?}");
         assert!(outcome.sweep.clean());
     }
+}
+
+/// A group a trial left Deleted is reused only by a trial that marks its group Deleted
+/// too: whether a Deleted group may be saved active again, the docs do not say.
+#[test]
+fn a_deleted_group_is_reused_only_to_be_deleted_again() {
+    let s = seeded();
+    let store = s.server.store();
+    let suite = Arc::new(suite());
+    let specs = specs(
+        &suite,
+        &[
+            "save_user_group::select::several_names::value_id_deleted::json->json::basic",
+            "save_user_group::select::absent_shows_all::json->json::any",
+            "save_user_group::select::several_names::value_tooltip::json->json::basic",
+        ],
+    );
+    let limits = Limits {
+        concurrency: 1,
+        ..Limits::embedded()
+    };
+    let outcome = execute(
+        suite,
+        target(s.server.base_url(), limits, false),
+        specs,
+        false,
+    )
+    .expect("run");
+    assert!(outcome.reports.iter().all(|r| r.verdict == Verdict::Pass));
+    let created = created_groups(&store.snapshot());
+    // The first group (Deleted) waits for the third trial; the second needs its own.
+    assert_eq!(created.len(), 2, "{created:?}");
+    assert!(outcome.reports[1]
+        .notes
+        .iter()
+        .all(|n| !n.contains("reused")));
+    assert!(outcome.reports[2]
+        .notes
+        .iter()
+        .any(|n| n.contains("reused")));
+    assert!(created.iter().all(|g| g.deleted), "{created:?}");
+}
+
+/// The groups in the store that the seed did not put there.
+fn created_groups(after: &[UserGroup]) -> Vec<UserGroup> {
+    let seeded_ids: Vec<i32> = seed().iter().map(|g| g.id).collect();
+    after
+        .iter()
+        .filter(|g| !seeded_ids.contains(&g.id))
+        .cloned()
+        .collect()
 }

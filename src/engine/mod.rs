@@ -278,18 +278,29 @@ impl Engine {
     /// marked Deleted once, not once per trial, and a live CRM (where a marked group
     /// stays for good) keeps about `--concurrency` of them instead of thousands. Every
     /// trial sends the whole carrier, so what an earlier trial left does not show.
-    fn lease_group(&self) -> Option<(i32, Value)> {
+    ///
+    /// A group that may be Deleted (its last carrier says so) goes only to a trial that
+    /// marks its group Deleted itself (`marks_deleted`): the docs do not say whether a
+    /// Deleted group may be saved active again, so no trial depends on it.
+    fn lease_group(&self, marks_deleted: bool) -> Option<(i32, Value)> {
         if self.fresh_groups {
             return None;
         }
         let created = self.created.lock().ok()?;
         let mut idle = self.idle.lock().ok()?;
-        while let Some(id) = idle.pop() {
-            if let Some(carrier) = created.get(&id) {
-                return Some((id, carrier.clone()));
-            }
-        }
-        None
+        idle.retain(|id| created.contains_key(id));
+        let deleted =
+            |id: &i32| created.get(id).and_then(|c| c.get("Deleted")) == Some(&Value::Bool(true));
+        let at = idle
+            .iter()
+            .rposition(|id| deleted(id) == marks_deleted)
+            .or_else(|| {
+                marks_deleted
+                    .then(|| idle.iter().rposition(|id| !deleted(id)))
+                    .flatten()
+            })?;
+        let id = idle.remove(at);
+        created.get(&id).map(|c| (id, c.clone()))
     }
 
     /// Takes back a group a passing trial leaves in `carrier`'s state; `false` when the
@@ -315,12 +326,6 @@ impl Engine {
             }
         }
         true
-    }
-
-    /// A group a passing trial saved with `Deleted: true` confirmed by the server's
-    /// answer: already as the run must leave it, so no request marks it again.
-    fn retire_deleted(&self, id: i32) {
-        self.forget_created(id);
     }
 
     /// Whether this run created group `id`: the only non-zero Ids it may send.
@@ -355,8 +360,9 @@ impl Engine {
             .map(|mut d| std::mem::take(&mut *d))
             .unwrap_or_default();
         let outstanding = self.outstanding();
+        // Already as the run must leave them: no request marks them again.
         for id in answered_deleted.intersection(&outstanding.into_iter().collect()) {
-            self.retire_deleted(*id);
+            self.forget_created(*id);
         }
         let mut pending: Vec<(i32, Value)> = self
             .created

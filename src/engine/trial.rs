@@ -240,7 +240,15 @@ async fn body(st: &mut State<'_>, spec: &TrialSpec, auth: Vec<(String, String)>)
     let name = engine.unique_name();
     let mut setup_id = None;
     if case.setup == Setup::Create {
-        let group = match engine.lease_group() {
+        let wrapper = wrapper_name(endpoint);
+        let marks_deleted = case
+            .request
+            .body
+            .as_ref()
+            .and_then(|b| carrier_of(b, &wrapper))
+            .and_then(|c| c.get("Deleted"))
+            == Some(&Value::Bool(true));
+        let group = match engine.lease_group(marks_deleted) {
             Some((id, carrier)) => {
                 st.notes.push(format!(
                     "works on group {id}, created earlier in this run and reused (`--fresh-groups` gives each trial its own)"
@@ -1340,7 +1348,8 @@ async fn cleanup(st: &mut State<'_>) {
             continue;
         }
         if passed && deleted {
-            st.engine.retire_deleted(id);
+            // The server said it saved it Deleted: no request marks it again.
+            st.engine.forget_created(id);
             continue;
         }
         let (ex, result) = mark_deleted(st.engine, id, &carrier).await;
