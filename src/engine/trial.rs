@@ -1338,10 +1338,7 @@ async fn cleanup(st: &mut State<'_>) {
     // last saved, and a fault cannot carry over into the next trial.
     let passed = st.expects_success
         && st.exchanges.iter().all(|e| e.response.is_ok())
-        && st
-            .results
-            .iter()
-            .all(|r| r.passed || r.level == crate::vocab::Level::Info);
+        && matches!(Verdict::of(&st.results), Verdict::Pass | Verdict::Info);
     for (id, carrier) in created {
         let deleted = st.answered_deleted.contains(&id);
         if (passed && st.engine.give_back(id, &carrier, deleted)) || st.engine.keep_created {
