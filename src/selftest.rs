@@ -11,13 +11,13 @@
 //! `--strict` only changes which verdicts fail a run, never the verdicts themselves, so
 //! one run per server answers both modes.
 
-use crate::cli::launch;
 use crate::engine::{failure_message, pool, TrialReport};
+use crate::launch;
 use crate::matrix::TrialSpec;
-use crate::reference::{self, Fault};
 use crate::suite::Suite;
 use crate::target::{Limits, Target};
 use crate::vocab::Level;
+use soconform_reference::{self as reference, Fault};
 use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::Instant;

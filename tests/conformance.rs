@@ -10,10 +10,10 @@
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
 use soconform::auth::AuthMode;
 use soconform::checks::Verdict;
-use soconform::cli::launch::{self, Launched};
 use soconform::engine::{failure_message, TrialReport};
 use soconform::exchange::auth_headers;
 use soconform::generate::GenerationConfig;
+use soconform::launch::{self, Launched};
 use soconform::matrix::{self, TrialSpec};
 use soconform::suite::{Suite, SuitePaths};
 use soconform::target::Target;
@@ -121,7 +121,7 @@ fn main() -> ExitCode {
         target
             .credentials
             .clone()
-            .or(soconform::reference::default_credentials())
+            .or(soconform_reference::default_credentials())
     } else {
         target.credentials.clone()
     };

@@ -7,9 +7,9 @@
 use soconform::checks::Verdict;
 use soconform::engine::{failure_message, TrialReport};
 use soconform::matrix;
-use soconform::reference::Fault;
 use soconform::selftest;
 use soconform::suite::{Suite, SuitePaths};
+use soconform_reference::Fault;
 use std::path::Path;
 use std::sync::Arc;
 

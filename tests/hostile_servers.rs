@@ -6,8 +6,9 @@
 //! crash).
 
 use soconform::checks::Verdict;
-use soconform::cli::run::{execute, RunOutcome};
 use soconform::engine::failure_message;
+use soconform::engine::RunOutcome;
+use soconform::launch::execute;
 use soconform::matrix;
 use soconform::suite::{Suite, SuitePaths};
 use soconform::target::{Limits, Target};
@@ -54,7 +55,7 @@ fn suite() -> Arc<Suite> {
 fn target(addr: SocketAddr) -> Target {
     Target {
         base_url: Some(format!("http://{addr}/api")),
-        credentials: soconform::reference::default_credentials(),
+        credentials: soconform_reference::default_credentials(),
         limits: limits(),
         keep_created: false,
         fresh_groups: false,

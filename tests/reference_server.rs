@@ -5,7 +5,9 @@ use reqwest::header::{HeaderMap, CONTENT_TYPE};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use soconform::credentials::{Credential, Credentials};
-use soconform::reference::{self, default_credentials, Config, RunningServer, UserGroup};
+use soconform_reference::{
+    self as reference, default_credentials, Config, RunningServer, UserGroup,
+};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 

@@ -2,10 +2,10 @@
 //! and once per deliberate fault. Fails the day a check is weakened so that a fault goes
 //! unnoticed, or the day the clean server starts failing a trial.
 
-use soconform::reference::Fault;
 use soconform::selftest::{self, Options};
 use soconform::suite::{Suite, SuitePaths};
 use soconform::vocab::Level;
+use soconform_reference::Fault;
 use std::path::Path;
 use std::sync::Arc;
 

@@ -3,8 +3,8 @@
 //! `soconform coverage` prints the table and fails on a sentence left without a reason.
 
 use soconform::cases::normalize_ws;
-use soconform::report::traceability::{self, Coverage};
 use soconform::suite::{Suite, SuitePaths};
+use soconform::traceability::{self, Coverage};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

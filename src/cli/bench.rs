@@ -17,9 +17,9 @@ use crate::engine::pool::{self, Details};
 use crate::engine::{Engine, EngineConfig, TrialReport};
 use crate::exchange::{HttpClient, Request};
 use crate::matrix::{self, TrialSpec};
-use crate::reference;
 use crate::suite::{Suite, SuitePaths};
 use crate::target::Limits;
+use soconform_reference as reference;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -293,7 +293,7 @@ async fn run_suite(
             limits,
             keep_created: false,
             fresh_groups: false,
-            run_id: super::launch::new_run_id(),
+            run_id: crate::launch::new_run_id(),
             capture_requests: capture,
         },
     )?);

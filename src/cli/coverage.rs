@@ -3,8 +3,8 @@
 //! the cases that check it; exit 1 when a sentence is uncovered without a reason.
 
 use super::exit;
-use crate::report::traceability::{self, Coverage, Traceability};
 use crate::suite::{Suite, SuitePaths};
+use crate::traceability::{self, Coverage, Traceability};
 use std::path::PathBuf;
 
 #[derive(Debug, Clone, Default, clap::Args)]

@@ -8,7 +8,6 @@ use std::process::ExitCode;
 pub mod bench;
 pub mod coverage;
 pub mod derive;
-pub mod launch;
 pub mod merge_junit;
 pub mod openapi;
 pub mod partition;
@@ -48,11 +47,7 @@ pub enum Command {
 }
 
 /// Exit codes shared by every subcommand.
-pub mod exit {
-    pub const OK: u8 = 0;
-    pub const FAILED: u8 = 1;
-    pub const ERROR: u8 = 2;
-}
+pub use crate::engine::exit;
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();

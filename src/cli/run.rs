@@ -4,16 +4,15 @@
 //! 1 when one failed, 2 on a configuration or suite error.
 
 use super::exit;
-use super::launch;
 use crate::engine::pool::Details;
+use crate::engine::RunOutcome;
 use crate::engine::{failure_message, TrialReport};
+use crate::launch::execute_with;
 use crate::matrix::{self, TrialSpec};
 use crate::report::summary;
 use crate::suite::{Suite, SuitePaths};
 use crate::target::Target;
-use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -85,21 +84,6 @@ pub fn main(args: RunArgs) -> u8 {
             exit::ERROR
         }
     }
-}
-
-/// Everything a finished run knows.
-pub struct RunOutcome {
-    pub reports: Vec<TrialReport>,
-    /// For people: `embedded reference server at <url>`, or the URL.
-    pub target_label: String,
-    /// The base URL trials were sent to (up to and including `/api`).
-    pub target_url: String,
-    /// Whether the target was the embedded reference server.
-    pub embedded: bool,
-    pub started: std::time::SystemTime,
-    pub finished: std::time::SystemTime,
-    pub sweep: crate::engine::SweepReport,
-    pub requests: u64,
 }
 
 fn run(args: &RunArgs) -> Result<u8, String> {
@@ -191,113 +175,6 @@ pub fn select_specs(suite: &Suite, args: &RunArgs) -> Result<Vec<TrialSpec>, Str
         );
     }
     Ok(selected)
-}
-
-/// Runs `specs` with bounded concurrency on a fresh runtime; reports come back in spec
-/// order whatever order they finished in.
-pub fn execute(
-    suite: Arc<Suite>,
-    target: Target,
-    specs: Vec<TrialSpec>,
-    progress: bool,
-) -> Result<RunOutcome, String> {
-    execute_with(suite, target, specs, progress, Details::All)
-}
-
-/// [`execute`], keeping `details` of each trial (see [`Details`]).
-pub fn execute_with(
-    suite: Arc<Suite>,
-    target: Target,
-    specs: Vec<TrialSpec>,
-    progress: bool,
-    details: Details,
-) -> Result<RunOutcome, String> {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the tokio runtime: {e}"))?;
-    let concurrency = target.limits.concurrency.max(1);
-    let started = std::time::SystemTime::now();
-    rt.block_on(async move {
-        let launched = launch::launch(suite, target, launch::new_run_id()).await?;
-        let engine = launched.engine.clone();
-        let bar = progress_bar(specs.len(), progress);
-        let tick = bar.clone();
-        let on_done: Arc<dyn Fn(&TrialReport) + Send + Sync> = Arc::new(move |r| tick.tick(r));
-        let reports = crate::engine::pool::run_all_with(
-            engine.clone(),
-            Arc::new(specs),
-            concurrency,
-            on_done,
-            details,
-        )
-        .await?;
-        bar.finish();
-        let sweep = engine.sweep().await;
-        let requests = engine.client.sent();
-        let target_label = launched.target_label.clone();
-        let embedded = launched.server.is_some();
-        drop(launched);
-        Ok(RunOutcome {
-            reports,
-            target_label,
-            target_url: engine.base_url.clone(),
-            embedded,
-            started,
-            finished: std::time::SystemTime::now(),
-            sweep,
-            requests,
-        })
-    })
-}
-
-/// A progress bar on a terminal; on a pipe, a plain line every tenth of the way.
-#[derive(Clone)]
-struct Progress {
-    bar: Option<indicatif::ProgressBar>,
-    total: usize,
-    done: Arc<AtomicUsize>,
-}
-
-fn progress_bar(total: usize, enabled: bool) -> Progress {
-    let bar = (enabled && std::io::stderr().is_terminal()).then(|| {
-        let b = indicatif::ProgressBar::new(total as u64);
-        if let Ok(style) = indicatif::ProgressStyle::with_template(
-            "{bar:40} {pos}/{len} trials {elapsed_precise} {msg}",
-        ) {
-            b.set_style(style);
-        }
-        b
-    });
-    Progress {
-        bar,
-        total: if enabled { total } else { 0 },
-        done: Arc::new(AtomicUsize::new(0)),
-    }
-}
-
-impl Progress {
-    fn tick(&self, r: &TrialReport) {
-        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
-        match &self.bar {
-            Some(b) => {
-                b.inc(1);
-                if r.verdict.fails_run(false) {
-                    b.set_message(format!("last failure: {}", r.name));
-                }
-            }
-            None if self.total >= 10 && done % (self.total / 10) == 0 => {
-                eprintln!("{done}/{} trials", self.total);
-            }
-            None => {}
-        }
-    }
-    fn finish(&self) {
-        if let Some(b) = &self.bar {
-            b.finish_and_clear();
-        }
-    }
 }
 
 fn print_outcome(o: &RunOutcome, args: &RunArgs) {

@@ -6,9 +6,9 @@
 
 use super::exit;
 use crate::matrix;
-use crate::reference::Fault;
 use crate::selftest::{self, Options, ServerRun};
 use crate::suite::{Suite, SuitePaths};
+use soconform_reference::Fault;
 use std::path::PathBuf;
 use std::sync::Arc;
 

@@ -3,8 +3,10 @@
 //! until Ctrl-C or SIGTERM.
 
 use crate::credentials::{env, Credential, Credentials, Origin};
-use crate::reference::{self, config::DEFAULT_MAX_BODY_BYTES, default_credentials, Config};
 use base64::Engine as _;
+use soconform_reference::{
+    self as reference, config::DEFAULT_MAX_BODY_BYTES, default_credentials, Config,
+};
 use std::io::Write as _;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;

@@ -1,0 +1,23 @@
+//! A citation: the page, section and sentence of the docs that a check, a case or a
+//! fault rests on. Both the suite and the reference server quote the docs this way.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// A quoted sentence of a page in `spec/`. The loader checks that the quote really is on
+/// the page, so a citation cannot drift from the docs.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SpecRef {
+    /// File name in `spec/`, e.g. `v1UserAgent_SaveUserGroup.current.md`.
+    pub page: String,
+    /// The heading the sentence is under.
+    pub section: String,
+    /// The sentence (or the part of it that matters), verbatim up to whitespace.
+    pub quote: String,
+}
+
+/// Collapses runs of whitespace so a quote may wrap differently from the page.
+pub fn normalize_ws(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}

@@ -1,0 +1,299 @@
+//! The case format: serde types with `deny_unknown_fields`, so a typo in a case file is an
+//! error with its line and column rather than a silently ignored key. The JSON Schema of
+//! this format (`cases/case.schema.json`) is generated from these types.
+
+use crate::vocab::{Level, MediaFamily};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use soconform_core::citation::SpecRef;
+use std::collections::BTreeMap;
+
+/// One `cases/<concern>.toml` file.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CaseFile {
+    /// The concern every case in this file checks (`auth`, `content_types`, ...): the
+    /// second segment of every trial name, and the row of the summary table.
+    pub concern: String,
+    /// The endpoint (description uid in `schemas/`) the cases exercise.
+    pub endpoint: String,
+    /// The cases, in file order.
+    #[serde(rename = "case")]
+    pub cases: Vec<Case>,
+}
+
+/// One requirement of the docs, checked over the axes it declares.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Case {
+    /// Stable id `<concern>.<slug>`; never derived from the title. Trial names are built
+    /// from it, so renaming it renames the trials.
+    pub id: String,
+    /// One line saying what is checked.
+    pub title: String,
+    /// How strongly the docs back this requirement; it caps the level of every check the
+    /// case runs.
+    pub level: Level,
+    /// The documentation sentence this case enforces.
+    pub spec: SpecRef,
+    /// Extra sentences the case also relies on.
+    #[serde(default)]
+    pub also: Vec<SpecRef>,
+    /// State the case needs before its request.
+    #[serde(default)]
+    pub setup: Setup,
+    pub request: RequestSpec,
+    #[serde(default)]
+    pub axes: Axes,
+    pub expect: Expect,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Setup {
+    /// Nothing before the request.
+    #[default]
+    None,
+    /// Create a group first (JSON, first configured scheme); its Id is `{id}` in the body.
+    Create,
+}
+
+/// What the trial sends. Strings in `body` and `body_raw` may use placeholders: `{name}`
+/// (a unique, recognisable group name), `{run}` (the run id), `{long:N}` (N characters of
+/// filler, for length limits); in `body` the whole string `"{id}"` becomes the integer Id
+/// of the group made by `setup = "create"`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RequestSpec {
+    /// Endpoint uid when not the file's (e.g. `v1UserAgent_GetUserGroup`).
+    pub endpoint: Option<String>,
+    /// HTTP method; default POST (every agent call is a POST).
+    pub method: Option<String>,
+    /// The request object, written as TOML; encoded per Content-Type.
+    pub body: Option<serde_json::Value>,
+    /// The request object as JSON text, for what TOML cannot say (`null`).
+    pub body_json: Option<String>,
+    /// Bytes sent exactly as written (after placeholders), whatever the Content-Type
+    /// (malformed input).
+    pub body_raw: Option<String>,
+    /// The body comes from the seeded generator (`src/generate/`): the case expands over
+    /// the run's seeds (`--generated N`, `--seed S`), one trial per seed and axis value.
+    pub generate: Option<Generate>,
+    /// Query-string parameters, in addition to the `$select` axis.
+    #[serde(default)]
+    pub query: BTreeMap<String, String>,
+    /// Extra request headers.
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+}
+
+/// Which generated bodies a case sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Generate {
+    /// Bodies of the documented types and ranges, named so the suite recognises them.
+    Valid,
+    /// Bodies no reasonable binder accepts: a property of the wrong JSON type, an
+    /// integer outside int32, a carrier that is not an object.
+    Invalid,
+}
+
+/// The axes a case expands over. Each list holds media types / schemes, `"all"` (every
+/// value the endpoint description lists), or `{ id, value }` for a value that needs a
+/// readable name in the trial name.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Axes {
+    /// Request Content-Types; `[]` sends no body.
+    #[serde(default = "default_media")]
+    pub content_type: Vec<AxisValue>,
+    /// Accept header values.
+    #[serde(default = "default_media")]
+    pub accept: Vec<AxisValue>,
+    /// Auth modes: `basic`, `soticket` (every documented spelling), `soticket:<Spelling>`,
+    /// `bearer`, `xsrf`, `any` (the first configured scheme), `all` (every scheme and
+    /// spelling), and the refusals `none`, `wrong-basic`, `wrong-ticket`, `wrong-bearer`,
+    /// `wrong-xsrf`, `unknown-scheme`, `cookie-without-xsrf`, `xsrf-without-cookie`.
+    #[serde(default = "default_auth")]
+    pub auth: Vec<AxisValue>,
+    /// `$select` variants; each expands into its own trials.
+    #[serde(default)]
+    pub select: Vec<SelectVariant>,
+}
+
+impl Default for Axes {
+    fn default() -> Self {
+        Axes {
+            content_type: default_media(),
+            accept: default_media(),
+            auth: default_auth(),
+            select: vec![],
+        }
+    }
+}
+
+fn default_media() -> Vec<AxisValue> {
+    vec![AxisValue::Plain("application/json".into())]
+}
+
+fn default_auth() -> Vec<AxisValue> {
+    vec![AxisValue::Plain("any".into())]
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum AxisValue {
+    /// A media type, scheme name or `all`.
+    Plain(String),
+    /// A value with an explicit name token for the trial name.
+    Named { id: String, value: String },
+}
+
+/// One `$select` value and the token naming it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SelectVariant {
+    pub id: String,
+    pub value: String,
+}
+
+/// What a conforming server does. Several reasonable answers may be listed where the
+/// docs are silent.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    /// Accepted statuses: codes (`200`) or classes (`"4xx"`).
+    pub status: Vec<StatusPattern>,
+    /// What a 2xx body must be.
+    #[serde(default)]
+    pub body: BodyExpect,
+    /// Response family when it is not the one the Accept header asks for.
+    pub media: Option<MediaFamily>,
+    /// Carrier properties whose sent value the response must carry back.
+    #[serde(default)]
+    pub echo: Vec<String>,
+    /// What the response Id must be.
+    pub id: Option<IdExpect>,
+    /// Carrier properties that GetUserGroup must return as sent.
+    #[serde(default)]
+    pub read_back: Vec<String>,
+    /// How GetAllUserGroups must list the saved group.
+    pub listing: Option<Listing>,
+    /// After the exchange, the server must still answer a valid request.
+    #[serde(default)]
+    pub healthy_after: bool,
+    /// The answer the docs prefer is a 4xx refusal, at this level (capped by the case's):
+    /// `status` then lists everything acceptable at the case's own level (e.g. `must`:
+    /// `["2xx", "4xx"]`, never a 5xx; `refused = "should"`: a 4xx).
+    pub refused: Option<Level>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum StatusPattern {
+    Code(u16),
+    /// `"2xx"`, `"4xx"` ...
+    Class(String),
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum BodyExpect {
+    /// The endpoint's response carrier, validated against the derived schema.
+    #[default]
+    Carrier,
+    /// A JSON `null` (or nil XML root), or the carrier.
+    CarrierOrNull,
+    /// Anything (the body is reported, not checked).
+    Any,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum IdExpect {
+    /// A new, non-zero Id.
+    Assigned,
+    /// The Id of the group made by `setup`.
+    Same,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Listing {
+    /// Listed by GetAllUserGroups both with and without IncludeDeleted.
+    Active,
+    /// Listed only with IncludeDeleted=true.
+    Deleted,
+}
+
+/// `cases/checks.toml`: the checks every trial runs on a response it expects to succeed,
+/// each with its level and citation.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChecksFile {
+    #[serde(rename = "check")]
+    pub checks: Vec<CheckDoc>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CheckDoc {
+    /// One of the built-in check ids (see `checks::Intrinsic`).
+    pub id: String,
+    pub title: String,
+    pub level: Level,
+    pub spec: SpecRef,
+    /// Further sentences the check enforces (e.g. every row of the table the schema is
+    /// derived from), for traceability.
+    #[serde(default)]
+    pub also: Vec<SpecRef>,
+}
+
+/// `cases/matrix.toml`: what `all` means where the endpoint description cannot say.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MatrixFile {
+    pub auth: AuthMatrix,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AuthMatrix {
+    /// Every spelling of the SoTicket scheme name the docs use, each with its citation.
+    pub soticket_spellings: Vec<Spelling>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Spelling {
+    pub spelling: String,
+    pub spec: SpecRef,
+}
+
+impl StatusPattern {
+    pub fn matches(&self, status: u16) -> bool {
+        match self {
+            StatusPattern::Code(c) => *c == status,
+            StatusPattern::Class(c) => {
+                let b = c.as_bytes();
+                b.len() == 3
+                    && b[1..].eq_ignore_ascii_case(b"xx")
+                    && (b[0] as char).to_digit(10) == Some(u32::from(status / 100))
+            }
+        }
+    }
+
+    /// Whether the pattern admits a 2xx status.
+    pub fn admits_success(&self) -> bool {
+        (200..300).any(|s| self.matches(s))
+    }
+}
+
+impl std::fmt::Display for StatusPattern {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StatusPattern::Code(c) => write!(f, "{c}"),
+            StatusPattern::Class(c) => f.write_str(c),
+        }
+    }
+}

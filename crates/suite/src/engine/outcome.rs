@@ -1,0 +1,71 @@
+//! What a finished run knows, and the one rule that turns its trials into the run's
+//! verdict and exit code (used by the CLI, the reports and the harness alike).
+
+use super::{SweepReport, TrialReport};
+use crate::checks::Verdict;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::time::SystemTime;
+
+/// Process exit codes shared by every subcommand.
+pub mod exit {
+    /// Conformant (or the command did what it was asked).
+    pub const OK: u8 = 0;
+    /// Not conformant, or a check the command makes failed.
+    pub const FAILED: u8 = 1;
+    /// Usage, configuration or suite error: nothing was judged.
+    pub const ERROR: u8 = 2;
+}
+
+/// Everything a finished run knows.
+pub struct RunOutcome {
+    pub reports: Vec<TrialReport>,
+    /// For people: `embedded reference server at <url>`, or the URL.
+    pub target_label: String,
+    /// The base URL trials were sent to (up to and including `/api`).
+    pub target_url: String,
+    /// Whether the target was the embedded reference server.
+    pub embedded: bool,
+    pub started: SystemTime,
+    pub finished: SystemTime,
+    pub sweep: SweepReport,
+    pub requests: u64,
+}
+
+impl RunOutcome {
+    pub fn verdict(&self, strict: bool) -> RunVerdict {
+        RunVerdict::of(&self.reports, strict)
+    }
+}
+
+/// The verdict of the run, in the spirit of Autobahn's OK / NON-STRICT / INFORMATIONAL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum RunVerdict {
+    /// Every must-level (and should-level) check passed.
+    Conformant,
+    /// Every must-level check passed; some should-level ones failed (not `--strict`).
+    ConformantWithWarnings,
+    /// A must-level check failed (or, with `--strict`, a should-level one).
+    NotConformant,
+}
+
+impl RunVerdict {
+    /// A run fails when one trial fails it (a should-level warning only under `strict`).
+    pub fn of(reports: &[TrialReport], strict: bool) -> RunVerdict {
+        if reports.iter().any(|r| r.verdict.fails_run(strict)) {
+            RunVerdict::NotConformant
+        } else if reports.iter().any(|r| matches!(r.verdict, Verdict::Warn)) {
+            RunVerdict::ConformantWithWarnings
+        } else {
+            RunVerdict::Conformant
+        }
+    }
+
+    pub fn exit_code(self) -> u8 {
+        match self {
+            RunVerdict::NotConformant => exit::FAILED,
+            RunVerdict::Conformant | RunVerdict::ConformantWithWarnings => exit::OK,
+        }
+    }
+}

@@ -1,0 +1,382 @@
+//! `report.json`: the run as one document a vendor can hand over. Its JSON Schema is
+//! generated from these types and published as `docs/report.schema.json` (a drift test
+//! keeps it current); every other report file is rendered from this document.
+
+use super::summary::{by_level, Counts, LevelTally};
+use crate::cases::SpecRef;
+use crate::checks::{CheckResult, Verdict};
+use crate::engine::RunOutcome;
+pub use crate::engine::RunVerdict;
+use crate::engine::{failure_message, SweepReport, TrialReport};
+use crate::exchange::RecordedExchange;
+use crate::suite::Suite;
+use crate::traceability::Traceability;
+use crate::vocab::Level;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::time::SystemTime;
+
+/// The value of `format` in every report this version writes.
+pub const FORMAT: &str = "soconform-report/1";
+
+/// A certification run of the soconform suite against one server.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "soconform report")]
+pub struct ReportDoc {
+    /// Names this format and its version: `soconform-report/1`.
+    pub format: String,
+    pub suite: SuiteInfo,
+    pub target: TargetInfo,
+    /// When the first trial started (RFC 3339, UTC, milliseconds).
+    pub started: String,
+    /// When the last trial and the cleanup sweep ended (RFC 3339, UTC, milliseconds).
+    pub finished: String,
+    pub duration_ms: f64,
+    /// Requests sent to the target, setup, read-back and cleanup included.
+    pub requests: u64,
+    /// Whether should-level failures failed the run (`--strict`).
+    pub strict: bool,
+    pub outcome: Outcome,
+    /// Trial counts over the whole run, by verdict.
+    pub totals: Counts,
+    /// Trial counts per concern (auth, content types, ...), by verdict and by level.
+    pub concerns: Vec<ConcernSummary>,
+    /// One entry per case: each case is one requirement of the docs.
+    pub requirements: Vec<Requirement>,
+    /// Every trial that ran (or was skipped), in suite order.
+    pub trials: Vec<TrialEntry>,
+    /// Every documented sentence and the cases that check it.
+    pub traceability: Traceability,
+    /// What the final sweep did with the groups this run created.
+    pub cleanup: SweepReport,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SuiteInfo {
+    /// `soconform`.
+    pub name: String,
+    /// The suite's version (its Cargo package version).
+    pub version: String,
+    /// SHA-256 over every file of `cases/` and `schemas/` (names and bytes): which exact
+    /// requirements and schemas produced this report.
+    pub content_hash: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TargetInfo {
+    /// Base URL up to and including `/api`.
+    pub url: String,
+    /// For people: `embedded reference server at ...`, or the URL.
+    pub label: String,
+    /// Whether the target was the suite's own reference server.
+    pub embedded: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Outcome {
+    pub verdict: RunVerdict,
+    /// The exit code `soconform run` returned: 0 conformant, 1 not conformant.
+    pub exit_code: u8,
+    /// One line for people.
+    pub summary: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConcernSummary {
+    pub concern: String,
+    pub counts: Counts,
+    /// Trials of must-level cases.
+    pub must: LevelTally,
+    /// Trials of should-level cases.
+    pub should: LevelTally,
+    /// Trials of info-level cases.
+    pub info: LevelTally,
+}
+
+/// A trial's verdict, without its reason.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum VerdictLabel {
+    Skipped,
+    Pass,
+    Info,
+    Warn,
+    Fail,
+}
+
+impl VerdictLabel {
+    pub fn of(v: &Verdict) -> Self {
+        match v {
+            Verdict::Pass => VerdictLabel::Pass,
+            Verdict::Fail => VerdictLabel::Fail,
+            Verdict::Warn => VerdictLabel::Warn,
+            Verdict::Info => VerdictLabel::Info,
+            Verdict::Skipped(_) => VerdictLabel::Skipped,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VerdictLabel::Skipped => "skipped",
+            VerdictLabel::Pass => "pass",
+            VerdictLabel::Info => "info",
+            VerdictLabel::Warn => "warn",
+            VerdictLabel::Fail => "fail",
+        }
+    }
+}
+
+/// One requirement (a case) and how its trials went.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Requirement {
+    /// The case id, e.g. `select.single_name`.
+    pub id: String,
+    pub concern: String,
+    pub title: String,
+    pub level: Level,
+    /// The documentation sentence the case enforces.
+    pub spec: SpecRef,
+    /// Further sentences it relies on.
+    pub also: Vec<SpecRef>,
+    /// The worst verdict among its trials (fail > warn > info > pass > skipped).
+    pub verdict: VerdictLabel,
+    pub counts: Counts,
+}
+
+/// The axis values a trial ran with.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TrialAxes {
+    /// The request Content-Type (`null`: no body).
+    pub content_type: Option<String>,
+    /// Its token in the trial name (`json`, `xml`, `no-body`, ...).
+    pub content_type_token: String,
+    /// The Accept header (`null`: none sent).
+    pub accept: Option<String>,
+    /// Its token in the trial name (`json`, `xml`, `no-accept`, ...).
+    pub accept_token: String,
+    /// The auth mode (`basic`, `soticket-SOTICKET`, `xsrf`, `wrong-basic`, ...).
+    pub auth: String,
+    /// The `$select` value, if any.
+    pub select: Option<String>,
+}
+
+/// One trial: a case with one value on each axis.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TrialEntry {
+    /// The trial's unique, stable name (also its test name under `cargo test`/nextest).
+    pub id: String,
+    pub case_id: String,
+    pub concern: String,
+    pub title: String,
+    pub level: Level,
+    /// The documentation sentence the case enforces.
+    pub spec: SpecRef,
+    pub verdict: VerdictLabel,
+    /// Why the trial was skipped.
+    pub skip_reason: Option<String>,
+    pub duration_ms: f64,
+    pub axes: TrialAxes,
+    /// Every check the trial ran, with its level, citation and message.
+    pub checks: Vec<CheckResult>,
+    /// What the trial sent and received, secrets redacted.
+    pub exchanges: Vec<RecordedExchange>,
+    /// Reproduces the main request; secrets are read from the `SOCONF_*` variables.
+    pub curl: Option<String>,
+    /// Reruns just this trial.
+    pub rerun: String,
+    /// The failure text (as the console prints it) for every verdict but pass.
+    pub message: Option<String>,
+    pub notes: Vec<String>,
+}
+
+/// The content-type and accept tokens of a trial name
+/// (`endpoint::concern::case[::select]::<ct>-><accept>::<auth>`).
+pub fn axis_tokens(name: &str) -> (String, String) {
+    let seg = name.rsplit("::").nth(1).unwrap_or("");
+    match seg.split_once("->") {
+        Some((ct, acc)) => (ct.to_string(), acc.to_string()),
+        None => (String::new(), String::new()),
+    }
+}
+
+fn rfc3339(t: SystemTime) -> String {
+    humantime::format_rfc3339_millis(t).to_string()
+}
+
+fn trial_entry(r: &TrialReport) -> TrialEntry {
+    let (ct_token, acc_token) = axis_tokens(&r.name);
+    let verdict = VerdictLabel::of(&r.verdict);
+    TrialEntry {
+        id: r.name.clone(),
+        case_id: r.case_id.clone(),
+        concern: r.concern.clone(),
+        title: r.title.clone(),
+        level: r.level,
+        spec: r.spec.clone(),
+        verdict,
+        skip_reason: match &r.verdict {
+            Verdict::Skipped(reason) => Some(reason.clone()),
+            _ => None,
+        },
+        duration_ms: r.duration_ms,
+        axes: TrialAxes {
+            content_type: r.content_type.clone(),
+            content_type_token: ct_token,
+            accept: r.accept.clone(),
+            accept_token: acc_token,
+            auth: r.auth.clone(),
+            select: r.select.clone(),
+        },
+        checks: r.results.clone(),
+        exchanges: r.exchanges.clone(),
+        curl: r.curl.clone(),
+        rerun: format!("soconform run --exact '{}'", r.name),
+        message: (verdict != VerdictLabel::Pass).then(|| failure_message(r)),
+        notes: r.notes.clone(),
+    }
+}
+
+/// Builds the document from a finished run.
+pub fn build(
+    suite: &Suite,
+    outcome: &RunOutcome,
+    strict: bool,
+    traceability: Traceability,
+) -> ReportDoc {
+    let reports = &outcome.reports;
+    let verdict = outcome.verdict(strict);
+    let exit_code = verdict.exit_code();
+    let (by_concern, totals) = super::summary::tally(reports);
+    let concerns = by_concern
+        .into_iter()
+        .map(|(concern, counts)| {
+            let [must, should, info] = by_level(reports.iter().filter(|r| r.concern == concern));
+            ConcernSummary {
+                concern,
+                counts,
+                must,
+                should,
+                info,
+            }
+        })
+        .collect();
+    // Requirements in suite order, with the trials that ran.
+    let mut per_case: BTreeMap<&str, (Counts, VerdictLabel)> = BTreeMap::new();
+    for r in reports {
+        let e = per_case
+            .entry(r.case_id.as_str())
+            .or_insert((Counts::default(), VerdictLabel::Skipped));
+        e.0.add(&r.verdict);
+        e.1 = e.1.max(VerdictLabel::of(&r.verdict));
+    }
+    let requirements = suite
+        .cases
+        .cases()
+        .filter_map(|(file, case)| {
+            let (counts, verdict) = per_case.get(case.id.as_str())?;
+            Some(Requirement {
+                id: case.id.clone(),
+                concern: file.concern.clone(),
+                title: case.title.clone(),
+                level: case.level,
+                spec: case.spec.clone(),
+                also: case.also.clone(),
+                verdict: *verdict,
+                counts: *counts,
+            })
+        })
+        .collect();
+    let summary = match verdict {
+        RunVerdict::Conformant => format!(
+            "CONFORMANT: {} trials, every check passed ({} skipped, {} informational)",
+            totals.trials, totals.skipped, totals.info
+        ),
+        RunVerdict::ConformantWithWarnings => format!(
+            "CONFORMANT with {} should-level warnings (--strict fails on them)",
+            totals.warn
+        ),
+        RunVerdict::NotConformant if totals.fail == 0 => format!(
+            "NOT CONFORMANT: {} should-level failures under --strict",
+            totals.warn
+        ),
+        RunVerdict::NotConformant => format!(
+            "NOT CONFORMANT: {} must-level failures, {} should-level",
+            totals.fail, totals.warn
+        ),
+    };
+    let duration_ms = outcome
+        .finished
+        .duration_since(outcome.started)
+        .map(|d| d.as_secs_f64() * 1000.0)
+        .unwrap_or(0.0);
+    ReportDoc {
+        format: FORMAT.to_string(),
+        suite: SuiteInfo {
+            name: soconform_core::SUITE_NAME.to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            content_hash: suite.content_hash(),
+        },
+        target: TargetInfo {
+            url: outcome.target_url.clone(),
+            label: outcome.target_label.clone(),
+            embedded: outcome.embedded,
+        },
+        started: rfc3339(outcome.started),
+        finished: rfc3339(outcome.finished),
+        duration_ms,
+        requests: outcome.requests,
+        strict,
+        outcome: Outcome {
+            verdict,
+            exit_code,
+            summary,
+        },
+        totals,
+        concerns,
+        requirements,
+        trials: reports.iter().map(trial_entry).collect(),
+        traceability,
+        cleanup: outcome.sweep.clone(),
+    }
+}
+
+/// The JSON Schema of `report.json`, published as `docs/report.schema.json`.
+pub fn schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(ReportDoc)).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_from_names() {
+        assert_eq!(
+            axis_tokens("save_user_group::select::single_name::value::json->xml::basic"),
+            ("json".into(), "xml".into())
+        );
+        assert_eq!(
+            axis_tokens("save_user_group::persistence::get_describes::no-body->no-accept::any"),
+            ("no-body".into(), "no-accept".into())
+        );
+        assert_eq!(axis_tokens("odd"), (String::new(), String::new()));
+    }
+
+    #[test]
+    fn verdict_order_is_worst_last() {
+        assert!(VerdictLabel::Fail > VerdictLabel::Warn);
+        assert!(VerdictLabel::Warn > VerdictLabel::Info);
+        assert!(VerdictLabel::Info > VerdictLabel::Pass);
+        assert!(VerdictLabel::Pass > VerdictLabel::Skipped);
+    }
+}

@@ -1,0 +1,214 @@
+//! The loaded suite: case files, the endpoint descriptions and schemas `derive` wrote, and
+//! the paths they came from. Loading is cheap (no validators, no network), so listing
+//! and `--exact` lookups stay in milliseconds.
+
+use crate::cases::{self, CaseSet};
+use crate::description::EndpointDescription;
+use crate::generate::GenerationConfig;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Where the suite's data lives.
+#[derive(Debug, Clone)]
+pub struct SuitePaths {
+    pub cases: PathBuf,
+    pub schemas: PathBuf,
+    pub spec: PathBuf,
+}
+
+impl SuitePaths {
+    /// `cases/`, `schemas/`, `spec/` under `root`.
+    pub fn under(root: &Path) -> Self {
+        SuitePaths {
+            cases: root.join("cases"),
+            schemas: root.join("schemas"),
+            spec: root.join("spec"),
+        }
+    }
+
+    /// The current directory when it holds a `cases/` folder, else the source tree the
+    /// binary was built from (so `cargo run` works from any directory).
+    pub fn discover() -> Self {
+        let cwd = PathBuf::from(".");
+        if cwd.join("cases").is_dir() && cwd.join("schemas").is_dir() {
+            Self::under(&cwd)
+        } else {
+            Self::source_tree()
+        }
+    }
+
+    /// The checkout this crate was built from (`crates/suite/../..`).
+    pub fn source_tree() -> Self {
+        Self::under(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
+    }
+}
+
+/// One endpoint: its description and the schemas derived with it.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    pub description: EndpointDescription,
+    pub request_schema: Option<serde_json::Value>,
+    pub response_schema: serde_json::Value,
+    pub select_schema: serde_json::Value,
+}
+
+impl Endpoint {
+    /// `v1UserAgent_SaveUserGroup` -> `save_user_group`: the first segment of trial names.
+    pub fn slug(&self) -> String {
+        slug_of_uid(&self.description.uid)
+    }
+}
+
+pub fn slug_of_uid(uid: &str) -> String {
+    let method = uid.rsplit('_').next().unwrap_or(uid);
+    let mut out = String::new();
+    for (i, c) in method.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            out.push('_');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SuiteError {
+    #[error(transparent)]
+    Cases(#[from] cases::LoadError),
+    #[error("{path}: {message}")]
+    Schema { path: PathBuf, message: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct Suite {
+    pub paths: SuitePaths,
+    pub cases: CaseSet,
+    pub endpoints: BTreeMap<String, Endpoint>,
+    /// How many generated bodies the `generate` cases expand over, from which seed
+    /// (defaults; `run` and the test harness set it from flags and `SOCONF_*`).
+    pub generation: GenerationConfig,
+}
+
+const ENDPOINT_SUFFIX: &str = ".endpoint.json";
+
+impl Suite {
+    pub fn load(paths: SuitePaths) -> Result<Suite, SuiteError> {
+        let cases = cases::load_dir(&paths.cases, &paths.spec)?;
+        let endpoints = load_endpoints(&paths.schemas)?;
+        for (path, file) in &cases.files {
+            for case in &file.cases {
+                let uid = case.request.endpoint.as_deref().unwrap_or(&file.endpoint);
+                if !endpoints.contains_key(uid) {
+                    return Err(SuiteError::Schema {
+                        path: path.clone(),
+                        message: format!(
+                            "case `{}`: endpoint `{uid}` has no description in {} (run `cargo run -- derive`)",
+                            case.id,
+                            paths.schemas.display()
+                        ),
+                    });
+                }
+            }
+        }
+        Ok(Suite {
+            paths,
+            cases,
+            endpoints,
+            generation: GenerationConfig::default(),
+        })
+    }
+
+    pub fn endpoint(&self, uid: &str) -> Option<&Endpoint> {
+        self.endpoints.get(uid)
+    }
+
+    /// SHA-256 over every case and schema file (names and bytes), so a report says
+    /// exactly which suite produced it.
+    pub fn content_hash(&self) -> String {
+        let mut files = Vec::new();
+        for dir in [&self.paths.cases, &self.paths.schemas] {
+            if let Ok(rd) = std::fs::read_dir(dir) {
+                files.extend(
+                    rd.filter_map(|e| e.ok().map(|e| e.path()))
+                        .filter(|p| p.is_file()),
+                );
+            }
+        }
+        files.sort();
+        let mut h = Sha256::new();
+        for f in files {
+            if let (Some(name), Ok(bytes)) = (f.file_name(), std::fs::read(&f)) {
+                h.update(name.to_string_lossy().as_bytes());
+                h.update([0]);
+                h.update(&bytes);
+            }
+        }
+        h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+fn read_json(path: &Path) -> Result<serde_json::Value, SuiteError> {
+    let text = std::fs::read_to_string(path).map_err(|e| SuiteError::Schema {
+        path: path.to_path_buf(),
+        message: format!("cannot read: {e}"),
+    })?;
+    serde_json::from_str(&text).map_err(|e| SuiteError::Schema {
+        path: path.to_path_buf(),
+        message: format!("not JSON: {e}"),
+    })
+}
+
+fn load_endpoints(dir: &Path) -> Result<BTreeMap<String, Endpoint>, SuiteError> {
+    let rd = std::fs::read_dir(dir).map_err(|e| SuiteError::Schema {
+        path: dir.to_path_buf(),
+        message: format!("cannot read: {e}"),
+    })?;
+    let mut out = BTreeMap::new();
+    for entry in rd.filter_map(|e| e.ok()) {
+        let path = entry.path();
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        if !name.ends_with(ENDPOINT_SUFFIX) {
+            continue;
+        }
+        let description: EndpointDescription =
+            serde_json::from_value(read_json(&path)?).map_err(|e| SuiteError::Schema {
+                path: path.clone(),
+                message: format!("not an endpoint description: {e}"),
+            })?;
+        let sibling = |file: &str| read_json(&dir.join(file));
+        let request_schema = match &description.schemas.request {
+            Some(f) => Some(sibling(f)?),
+            None => None,
+        };
+        let response_schema = sibling(&description.schemas.response)?;
+        let select_schema = sibling(&description.schemas.response_select)?;
+        out.insert(
+            description.uid.clone(),
+            Endpoint {
+                description,
+                request_schema,
+                response_schema,
+                select_schema,
+            },
+        );
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn slugs() {
+        assert_eq!(
+            super::slug_of_uid("v1UserAgent_SaveUserGroup"),
+            "save_user_group"
+        );
+        assert_eq!(
+            super::slug_of_uid("v1UserAgent_GetAllUserGroups"),
+            "get_all_user_groups"
+        );
+    }
+}

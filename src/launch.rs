@@ -1,0 +1,153 @@
+//! From a target to a ready engine, and from specs to a finished run: the one place that
+//! knows about the embedded reference server. With no target URL it starts one on an
+//! ephemeral loopback port, configured with the same credentials the suite will send.
+
+use crate::engine::pool::Details;
+use crate::engine::{Engine, EngineConfig, RunOutcome, TrialReport};
+use crate::matrix::TrialSpec;
+use crate::progress::Progress;
+use crate::suite::Suite;
+use crate::target::Target;
+use soconform_reference as reference;
+use std::sync::Arc;
+
+pub struct Launched {
+    pub engine: Arc<Engine>,
+    /// Keeps the embedded server alive for as long as the engine needs it.
+    pub server: Option<reference::RunningServer>,
+    /// Where the trials go, for humans (`embedded reference server at http://...`).
+    pub target_label: String,
+}
+
+/// A run id unique enough to tell this run's groups from another's: seconds since the
+/// epoch (base 36) and the process id.
+pub fn new_run_id() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    format!("{}{}", base36(secs), base36(u64::from(std::process::id())))
+}
+
+fn base36(mut n: u64) -> String {
+    const D: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let mut out = Vec::new();
+    loop {
+        out.push(D[(n % 36) as usize]);
+        n /= 36;
+        if n == 0 {
+            break;
+        }
+    }
+    out.reverse();
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Must run inside a tokio runtime (the embedded server is spawned on it).
+pub async fn launch(suite: Arc<Suite>, target: Target, run_id: String) -> Result<Launched, String> {
+    launch_with(suite, target, run_id, reference::Config::with_defaults()).await
+}
+
+/// Like [`launch`], starting the embedded server (when the target has no URL) with
+/// `server_config` as its configuration, credentials aside (`soconform selftest` sets a fault).
+pub async fn launch_with(
+    suite: Arc<Suite>,
+    mut target: Target,
+    run_id: String,
+    server_config: reference::Config,
+) -> Result<Launched, String> {
+    let (base_url, server, label) = match &target.base_url {
+        Some(url) => (url.clone(), None, url.to_string()),
+        None => {
+            target.credentials = target
+                .credentials
+                .clone()
+                .or(reference::default_credentials());
+            let mut config = server_config;
+            config.credentials = target.credentials.clone();
+            let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+            let server = reference::start(config, addr)
+                .await
+                .map_err(|e| format!("cannot start the embedded reference server: {e}"))?;
+            let url = server.base_url().to_string();
+            let label = format!("embedded reference server at {url}");
+            (url, Some(server), label)
+        }
+    };
+    let engine = Engine::new(
+        suite,
+        EngineConfig {
+            base_url,
+            credentials: target.credentials,
+            limits: target.limits,
+            keep_created: target.keep_created,
+            fresh_groups: target.fresh_groups,
+            run_id,
+            capture_requests: false,
+        },
+    )?;
+    Ok(Launched {
+        engine: Arc::new(engine),
+        server,
+        target_label: label,
+    })
+}
+
+/// Runs `specs` with bounded concurrency on a fresh runtime; reports come back in spec
+/// order whatever order they finished in.
+pub fn execute(
+    suite: Arc<Suite>,
+    target: Target,
+    specs: Vec<TrialSpec>,
+    progress: bool,
+) -> Result<RunOutcome, String> {
+    execute_with(suite, target, specs, progress, Details::All)
+}
+
+/// [`execute`], keeping `details` of each trial (see [`Details`]).
+pub fn execute_with(
+    suite: Arc<Suite>,
+    target: Target,
+    specs: Vec<TrialSpec>,
+    progress: bool,
+    details: Details,
+) -> Result<RunOutcome, String> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the tokio runtime: {e}"))?;
+    let concurrency = target.limits.concurrency.max(1);
+    let started = std::time::SystemTime::now();
+    rt.block_on(async move {
+        let launched = launch(suite, target, new_run_id()).await?;
+        let engine = launched.engine.clone();
+        let bar = Progress::new(specs.len(), progress);
+        let tick = bar.clone();
+        let on_done: Arc<dyn Fn(&TrialReport) + Send + Sync> = Arc::new(move |r| tick.tick(r));
+        let reports = crate::engine::pool::run_all_with(
+            engine.clone(),
+            Arc::new(specs),
+            concurrency,
+            on_done,
+            details,
+        )
+        .await?;
+        bar.finish();
+        let sweep = engine.sweep().await;
+        let requests = engine.client.sent();
+        let target_label = launched.target_label.clone();
+        let embedded = launched.server.is_some();
+        drop(launched);
+        Ok(RunOutcome {
+            reports,
+            target_label,
+            target_url: engine.base_url.clone(),
+            embedded,
+            started,
+            finished: std::time::SystemTime::now(),
+            sweep,
+            requests,
+        })
+    })
+}
