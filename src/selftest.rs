@@ -16,6 +16,7 @@ use crate::launch;
 use crate::matrix::TrialSpec;
 use crate::suite::Suite;
 use crate::target::{Limits, Target};
+use crate::trial_name::TrialName;
 use crate::vocab::Level;
 use soconform_reference::{self as reference, Fault};
 use std::fmt::Write as _;
@@ -172,7 +173,7 @@ impl Report {
                 let shown: Vec<String> = catchers
                     .iter()
                     .take(2)
-                    .map(|n| format!("`{}`", short_name(n)))
+                    .map(|n| format!("`{}`", TrialName::without_endpoint(n)))
                     .collect();
                 let more = if catchers.len() > shown.len() {
                     ", ..."
@@ -202,11 +203,6 @@ impl Report {
         }
         out
     }
-}
-
-/// A trial name without the endpoint prefix (`save_user_group::`).
-fn short_name(name: &str) -> &str {
-    name.split_once("::").map_or(name, |(_, rest)| rest)
 }
 
 fn shorten(s: &str, max: usize) -> String {

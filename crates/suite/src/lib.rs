@@ -23,5 +23,6 @@ pub mod schema;
 pub mod suite;
 pub mod target;
 pub mod traceability;
+pub mod trial_name;
 
 pub use soconform_core::{credentials, vocab};

@@ -10,8 +10,8 @@
 use crate::auth::AuthMode;
 use crate::cases::{AxisValue, Case, SelectVariant};
 use crate::suite::{Endpoint, Suite};
+use crate::trial_name::{self, TrialName};
 use crate::vocab::{self, AuthScheme};
-use std::sync::Arc;
 
 /// A value on a media axis: the header value sent, and its token in the trial name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +23,9 @@ pub struct MediaValue {
 /// One trial: a case with one value on each axis.
 #[derive(Debug, Clone)]
 pub struct TrialSpec {
+    /// What the trial is, token by token.
+    pub trial: TrialName,
+    /// `trial` rendered once: filters, partitions and reports read it for every trial.
     pub name: String,
     /// Index of the case file in `suite.cases.files`, and of the case in it.
     pub file: usize,
@@ -75,38 +78,25 @@ pub fn expand_all(suite: &Suite) -> Result<Vec<TrialSpec>, MatrixError> {
 
 /// The trial called `name`, expanding only the case its name points at.
 pub fn find_exact(suite: &Suite, name: &str) -> Result<Option<TrialSpec>, MatrixError> {
-    let mut parts = name.split("::");
-    let (Some(endpoint), Some(concern), Some(slug)) = (parts.next(), parts.next(), parts.next())
-    else {
+    let Ok(wanted) = name.parse::<TrialName>() else {
         return Ok(None);
     };
-    let id = format!("{concern}.{slug}");
+    let id = wanted.case_id();
     for (fi, (_, file)) in suite.cases.files.iter().enumerate() {
-        if file.concern != concern {
+        if file.concern != wanted.concern {
             continue;
         }
         if let Some(ci) = file.cases.iter().position(|c| c.id == id) {
-            let trials = if file.cases[ci].request.generate.is_some() {
-                let Some(seed) = parts
-                    .next()
-                    .and_then(|s| s.strip_prefix(SEED_PREFIX))
-                    .and_then(|s| s.parse::<u64>().ok())
-                else {
-                    return Ok(None);
-                };
-                expand_seeds(suite, fi, ci, &[seed])?
-            } else {
-                expand_case(suite, fi, ci)?
+            let trials = match (file.cases[ci].request.generate.is_some(), wanted.seed) {
+                (true, Some(seed)) => expand_seeds(suite, fi, ci, &[seed])?,
+                (true, None) => return Ok(None),
+                (false, _) => expand_case(suite, fi, ci)?,
             };
-            let hit = trials.into_iter().find(|t| t.name == name);
-            return Ok(hit.filter(|t| t.name.starts_with(endpoint)));
+            return Ok(trials.into_iter().find(|t| t.trial == wanted));
         }
     }
     Ok(None)
 }
-
-/// The name segment before a generated trial's seed (`seed_7`).
-pub const SEED_PREFIX: &str = "seed_";
 
 /// The trials of one case (for a `generate` case, one set per configured seed).
 pub fn expand_case(suite: &Suite, fi: usize, ci: usize) -> Result<Vec<TrialSpec>, MatrixError> {
@@ -152,13 +142,8 @@ fn expand_seeds(
         vec![None]
     };
 
-    let prefix: Arc<str> = format!(
-        "{}::{}::{}",
-        endpoint.slug(),
-        file.concern,
-        case.id.split_once('.').map_or("", |(_, s)| s)
-    )
-    .into();
+    let slug = case.id.split_once('.').map_or("", |(_, s)| s);
+    let endpoint_slug = endpoint.slug();
     let mut out = Vec::with_capacity(
         seeds.len() * selects.len() * content_types.len() * accepts.len() * auths.len(),
     );
@@ -169,25 +154,25 @@ fn expand_seeds(
         for ct in &content_types {
             for acc in &accepts {
                 for auth in &auths {
-                    let mut name = String::with_capacity(prefix.len() + 48);
-                    name.push_str(&prefix);
-                    if let Some(seed) = seed {
-                        name.push_str("::");
-                        name.push_str(SEED_PREFIX);
-                        name.push_str(&seed.to_string());
-                    }
-                    if let Some(s) = select {
-                        name.push_str("::");
-                        name.push_str(&s.id);
-                    }
-                    name.push_str("::");
-                    name.push_str(ct.as_ref().map_or("no-body", |m| m.token.as_str()));
-                    name.push_str("->");
-                    name.push_str(acc.as_ref().map_or("no-accept", |m| m.token.as_str()));
-                    name.push_str("::");
-                    name.push_str(&auth.token());
+                    let trial = TrialName {
+                        endpoint: endpoint_slug.clone(),
+                        concern: file.concern.clone(),
+                        slug: slug.to_string(),
+                        seed,
+                        select: select.as_ref().map(|s| s.id.clone()),
+                        content_type: ct
+                            .as_ref()
+                            .map_or(trial_name::NO_BODY, |m| m.token.as_str())
+                            .to_string(),
+                        accept: acc
+                            .as_ref()
+                            .map_or(trial_name::NO_ACCEPT, |m| m.token.as_str())
+                            .to_string(),
+                        auth: auth.token(),
+                    };
                     out.push(TrialSpec {
-                        name,
+                        name: trial.to_string(),
+                        trial,
                         file: fi,
                         case: ci,
                         content_type: ct.clone(),

@@ -61,7 +61,11 @@ impl TrialName {
 
 impl fmt::Display for TrialName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}{SEP}{}{SEP}{}", self.endpoint, self.concern, self.slug)?;
+        write!(
+            f,
+            "{}{SEP}{}{SEP}{}",
+            self.endpoint, self.concern, self.slug
+        )?;
         if let Some(seed) = self.seed {
             write!(f, "{SEP}{SEED_PREFIX}{seed}")?;
         }
@@ -118,7 +122,9 @@ impl FromStr for TrialName {
             }
         }
         if middle.next().is_some() {
-            return Err(err("two segments between the case and the axes that are not a seed and a select id"));
+            return Err(err(
+                "two segments between the case and the axes that are not a seed and a select id",
+            ));
         }
         Ok(TrialName {
             endpoint: parts[0].to_string(),
@@ -146,11 +152,17 @@ mod tests {
     #[test]
     fn names_round_trip_with_their_tokens() {
         let t = round_trip("save_user_group::select::single_name::value::json->xml::basic");
-        assert_eq!((t.content_type.as_str(), t.accept.as_str()), ("json", "xml"));
+        assert_eq!(
+            (t.content_type.as_str(), t.accept.as_str()),
+            ("json", "xml")
+        );
         assert_eq!(t.select.as_deref(), Some("value"));
         assert_eq!(t.case_id(), "select.single_name");
         let t = round_trip("save_user_group::persistence::get_describes::no-body->no-accept::any");
-        assert_eq!((t.content_type.as_str(), t.accept.as_str()), (NO_BODY, NO_ACCEPT));
+        assert_eq!(
+            (t.content_type.as_str(), t.accept.as_str()),
+            (NO_BODY, NO_ACCEPT)
+        );
         assert_eq!(t.select, None);
         let t = round_trip("save_user_group::generated::valid::seed_7::json->json::any");
         assert_eq!((t.seed, t.select.as_deref()), (Some(7), None));
@@ -162,13 +174,17 @@ mod tests {
     fn what_is_not_a_name_is_refused() {
         assert!("odd".parse::<TrialName>().is_err());
         assert!("a::b::c::json-xml::basic".parse::<TrialName>().is_err());
-        assert!("a::b::c::x::y::z::json->xml::basic".parse::<TrialName>().is_err());
+        assert!("a::b::c::x::y::z::json->xml::basic"
+            .parse::<TrialName>()
+            .is_err());
         assert!("a::b::::json->xml::basic".parse::<TrialName>().is_err());
         assert_eq!(
             TrialName::without_endpoint("save_user_group::body::x::json->json::any"),
             "body::x::json->json::any"
         );
         assert!(TrialName::is_token("text_json"));
-        assert!(!TrialName::is_token("a b") && !TrialName::is_token("a->b") && !TrialName::is_token(""));
+        assert!(
+            !TrialName::is_token("a b") && !TrialName::is_token("a->b") && !TrialName::is_token("")
+        );
     }
 }

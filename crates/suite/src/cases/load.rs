@@ -3,6 +3,7 @@
 //! file and the line of the offending case.
 
 use super::model::*;
+use crate::trial_name::TrialName;
 use soconform_core::citation::{normalize_ws, SpecRef};
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -232,9 +233,13 @@ pub fn validate_file(
         }
         let mut select_ids = HashSet::new();
         for v in &case.axes.select {
-            if !is_token(&v.id) || !select_ids.insert(&v.id) {
+            // `seed_N` would read back as a generated trial's seed (see `TrialName`).
+            if !is_token(&v.id)
+                || v.id.starts_with(crate::trial_name::SEED_PREFIX)
+                || !select_ids.insert(&v.id)
+            {
                 return Err(err(format!(
-                    "select variant id `{}`: expected a unique lower-case token",
+                    "select variant id `{}`: expected a unique lower-case token not starting with `seed_`",
                     v.id
                 )));
             }
@@ -247,7 +252,7 @@ pub fn validate_file(
             .chain(&case.axes.auth)
         {
             if let AxisValue::Named { id, .. } = v {
-                if id.is_empty() || id.contains("::") || id.contains("->") || id.contains(' ') {
+                if !TrialName::is_token(id) {
                     return Err(err(format!(
                         "axis value id `{id}`: expected a short token without spaces, `::` or `->`"
                     )));

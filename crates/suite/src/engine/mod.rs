@@ -19,6 +19,7 @@ use crate::exchange::{HttpClient, RecordedExchange, Redactor};
 use crate::matrix::TrialSpec;
 use crate::suite::Suite;
 use crate::target::Limits;
+use crate::trial_name::TrialName;
 use crate::vocab::Level;
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
@@ -82,6 +83,8 @@ pub struct Engine {
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TrialReport {
     pub name: String,
+    /// The name's tokens (the axes' ids among them), so no report re-parses `name`.
+    pub trial: TrialName,
     pub case_id: String,
     pub concern: String,
     pub title: String,

@@ -132,6 +132,7 @@ pub(super) async fn run(
     let main = st.exchanges.iter().rev().find(|e| e.purpose == "main");
     TrialReport {
         name: spec.name.clone(),
+        trial: spec.trial.clone(),
         case_id: case.id.clone(),
         concern: spec.concern(suite).to_string(),
         title: case.title.clone(),

@@ -201,20 +201,11 @@ pub struct TrialEntry {
 
 /// The content-type and accept tokens of a trial name
 /// (`endpoint::concern::case[::select]::<ct>-><accept>::<auth>`).
-pub fn axis_tokens(name: &str) -> (String, String) {
-    let seg = name.rsplit("::").nth(1).unwrap_or("");
-    match seg.split_once("->") {
-        Some((ct, acc)) => (ct.to_string(), acc.to_string()),
-        None => (String::new(), String::new()),
-    }
-}
-
 fn rfc3339(t: SystemTime) -> String {
     humantime::format_rfc3339_millis(t).to_string()
 }
 
 fn trial_entry(r: &TrialReport) -> TrialEntry {
-    let (ct_token, acc_token) = axis_tokens(&r.name);
     let verdict = VerdictLabel::of(&r.verdict);
     TrialEntry {
         id: r.name.clone(),
@@ -231,9 +222,9 @@ fn trial_entry(r: &TrialReport) -> TrialEntry {
         duration_ms: r.duration_ms,
         axes: TrialAxes {
             content_type: r.content_type.clone(),
-            content_type_token: ct_token,
+            content_type_token: r.trial.content_type.clone(),
             accept: r.accept.clone(),
-            accept_token: acc_token,
+            accept_token: r.trial.accept.clone(),
             auth: r.auth.clone(),
             select: r.select.clone(),
         },
@@ -358,19 +349,6 @@ pub fn schema() -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn tokens_from_names() {
-        assert_eq!(
-            axis_tokens("save_user_group::select::single_name::value::json->xml::basic"),
-            ("json".into(), "xml".into())
-        );
-        assert_eq!(
-            axis_tokens("save_user_group::persistence::get_describes::no-body->no-accept::any"),
-            ("no-body".into(), "no-accept".into())
-        );
-        assert_eq!(axis_tokens("odd"), (String::new(), String::new()));
-    }
 
     #[test]
     fn verdict_order_is_worst_last() {
