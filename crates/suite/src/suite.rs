@@ -111,6 +111,22 @@ impl Suite {
                 }
             }
         }
+        let groups = &cases.matrix.groups;
+        for (role, uid) in [
+            ("save", &groups.save),
+            ("read", &groups.read),
+            ("list", &groups.list),
+        ] {
+            if !endpoints.contains_key(uid.as_str()) {
+                return Err(SuiteError::Schema {
+                    path: paths.cases.join(cases::MATRIX_FILE),
+                    message: format!(
+                        "[groups] {role} = `{uid}` has no description in {} (run `cargo run -- derive`)",
+                        paths.schemas.display()
+                    ),
+                });
+            }
+        }
         Ok(Suite {
             paths,
             cases,

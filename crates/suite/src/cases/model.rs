@@ -254,6 +254,32 @@ pub struct CheckDoc {
 #[serde(deny_unknown_fields)]
 pub struct MatrixFile {
     pub auth: AuthMatrix,
+    pub groups: GroupCalls,
+}
+
+/// `[groups]`: the calls the engine makes on its own behalf (a case's setup group, the
+/// read-back, listings, cleanup and the final sweep), by endpoint uid, and the carrier
+/// properties it reads. Parameter and wrapper names come from these endpoints'
+/// descriptions; nothing about them is written into the engine.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GroupCalls {
+    /// Creates and updates a group (the setup, marking Deleted).
+    pub save: String,
+    /// Reads one group by its key (the read-back, the health probe).
+    pub read: String,
+    /// Lists every group, deleted ones included on request (lookups, the sweep).
+    pub list: String,
+    /// The string properties that may carry the unique group name the suite sent.
+    pub name_properties: Vec<String>,
+    /// The carrier's primary key.
+    pub id_property: String,
+    /// The carrier's "marked deleted" flag.
+    pub deleted_property: String,
+    /// The carrier a setup creates, as a JSON object (JSON keeps the order it is sent
+    /// in; `{name}` is the unique group name). Its properties, with their JSON types,
+    /// are also what the engine keeps of a group to mark it Deleted.
+    pub setup_json: String,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]

@@ -1,0 +1,120 @@
+//! Pure checks about a saved group: its key, where listings show it, the XML root and the
+//! server's health after a request.
+
+use super::excerpt;
+use crate::cases::Listing;
+use serde_json::Value;
+
+/// A save that creates: the answer's key is a non-zero integer.
+pub fn id_assigned(got_id: Option<i64>, raw: Option<&Value>) -> Result<(), String> {
+    match got_id {
+        Some(id) if id != 0 => Ok(()),
+        Some(_) => Err("Id is 0: no primary key was assigned to the saved group".into()),
+        None => Err(format!(
+            "Id is missing or not an integer: {}",
+            raw.map_or("absent".into(), excerpt)
+        )),
+    }
+}
+
+/// A save that updates: the answer names the group saved.
+pub fn id_same(got_id: Option<i64>, saved: Option<i32>) -> Result<(), String> {
+    match (got_id, saved) {
+        (Some(g), Some(s)) if g == i64::from(s) => Ok(()),
+        (g, s) => Err(format!(
+            "saving group {} answered with Id {}",
+            s.unwrap_or(0),
+            g.map_or("none".into(), |g| g.to_string())
+        )),
+    }
+}
+
+/// Whether the two listings (without and with deleted groups, `param` false and true)
+/// show group `id` as `listing` says they should.
+pub fn listed(
+    param: &str,
+    id: i32,
+    found_plain: bool,
+    found_with_deleted: bool,
+    listing: Listing,
+) -> Result<(), String> {
+    let (want_plain, want_with_deleted) = match listing {
+        Listing::Active => (true, true),
+        Listing::Deleted => (false, true),
+    };
+    let says = |found: bool| if found { "lists" } else { "does not list" };
+    let mut errs = vec![];
+    if found_plain != want_plain {
+        errs.push(format!("{param}=false {} group {id}", says(found_plain)));
+    }
+    if found_with_deleted != want_with_deleted {
+        errs.push(format!(
+            "{param}=true {} group {id}",
+            says(found_with_deleted)
+        ));
+    }
+    if errs.is_empty() {
+        Ok(())
+    } else {
+        Err(errs.join("; "))
+    }
+}
+
+/// The root element of an XML answer is the carrier's name.
+pub fn xml_root(root: &str, carrier: &str) -> Result<(), String> {
+    if root == carrier {
+        Ok(())
+    } else {
+        Err(format!(
+            "XML root element is <{root}>, expected <{carrier}> (the carrier name)"
+        ))
+    }
+}
+
+/// After a request, a valid one is still answered below 500.
+pub fn still_healthy(answer: Result<u16, &str>) -> Result<(), String> {
+    match answer {
+        Ok(status) if status < 500 => Ok(()),
+        Ok(status) => Err(format!(
+            "after this request the server answers {status} to a valid request"
+        )),
+        Err(e) => Err(format!(
+            "after this request the server no longer answers: {e}"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn ids_and_listings() {
+        assert!(id_assigned(Some(5), None).is_ok());
+        assert!(id_assigned(Some(0), None).is_err());
+        assert_eq!(
+            id_assigned(None, Some(&json!("7"))),
+            Err("Id is missing or not an integer: \"7\"".into())
+        );
+        assert!(id_same(Some(5), Some(5)).is_ok());
+        assert_eq!(
+            id_same(Some(6), Some(5)),
+            Err("saving group 5 answered with Id 6".into())
+        );
+        assert!(listed("IncludeDeleted", 3, true, true, Listing::Active).is_ok());
+        assert!(listed("IncludeDeleted", 3, false, true, Listing::Deleted).is_ok());
+        assert_eq!(
+            listed("IncludeDeleted", 3, true, false, Listing::Deleted),
+            Err(
+                "IncludeDeleted=false lists group 3; IncludeDeleted=true does not list group 3"
+                    .into()
+            )
+        );
+        assert!(xml_root("UserGroup", "UserGroup").is_ok());
+        assert!(xml_root("userGroup", "UserGroup").is_err());
+        assert!(still_healthy(Ok(404)).is_ok());
+        assert!(still_healthy(Ok(500)).is_err());
+        assert!(still_healthy(Err("reset")).is_err());
+    }
+}

@@ -1,0 +1,266 @@
+//! One trial, start to finish. This file is the order of its steps; each step lives in
+//! the module named for its job:
+//!
+//! - [`request`]: placeholders, the body forms, headers and URL of the request sent;
+//! - [`id_guard`]: refuses a body that names a group this run did not create;
+//! - [`lifecycle`]: the group a case works on (leased or created), the groups a save
+//!   created, and their cleanup;
+//! - [`calls`]: the engine's own bookkeeping requests (create, read back, list, mark
+//!   Deleted);
+//! - [`verify`]: the checks on the answer, with the pure comparisons in `checks/`.
+
+mod calls;
+mod id_guard;
+mod lifecycle;
+mod request;
+mod verify;
+
+pub(super) use calls::{find_by_prefix, mark_deleted};
+pub(super) use request::generated_for;
+
+use super::{Engine, TrialReport};
+use crate::cases::{Case, Setup};
+use crate::checks::{CheckResult, Intrinsic, Verdict};
+use crate::exchange::{auth_headers, curl, Exchange, Request, Response};
+use crate::matrix::TrialSpec;
+use crate::vocab::Level;
+use serde_json::Value;
+use std::time::Instant;
+
+/// Status codes that say "I did not understand this body": the next reasonable body form
+/// is tried when the case expects success.
+const REFUSED_BODY: [u16; 3] = [400, 415, 422];
+
+/// What a trial has gathered so far.
+struct State<'a> {
+    engine: &'a Engine,
+    case: &'a Case,
+    results: Vec<CheckResult>,
+    exchanges: Vec<Exchange>,
+    notes: Vec<String>,
+    /// Groups created by this trial, with the carrier last saved for each.
+    created: Vec<(i32, Value)>,
+    /// Sent instead of the case's body (a shrinking step of a generated body).
+    body_override: Option<&'a Value>,
+    /// The case expects its save to succeed: only then may the groups this trial holds
+    /// be reused by a later trial (a refused or malformed request may leave anything).
+    expects_success: bool,
+    /// Groups whose last save this trial made was answered Deleted.
+    answered_deleted: Vec<i32>,
+}
+
+impl State<'_> {
+    /// Records a case-level check (the case's own level and citation).
+    fn case_check(&mut self, check: &str, outcome: Result<(), String>) {
+        self.results.push(CheckResult {
+            check: check.into(),
+            level: self.case.level,
+            spec: self.case.spec.clone(),
+            passed: outcome.is_ok(),
+            message: outcome.err(),
+        });
+    }
+
+    /// Records an intrinsic check: its own level from `checks.toml`, capped by the case's.
+    fn intrinsic(&mut self, which: Intrinsic, outcome: Result<(), String>) {
+        let doc = self
+            .engine
+            .suite
+            .cases
+            .checks
+            .checks
+            .iter()
+            .find(|c| c.id == which.id());
+        let (level, spec) = match doc {
+            Some(d) if which.capped() => (d.level.capped_by(self.case.level), d.spec.clone()),
+            Some(d) => (d.level, d.spec.clone()),
+            None => (self.case.level, self.case.spec.clone()),
+        };
+        self.results.push(CheckResult {
+            check: which.id().into(),
+            level,
+            spec,
+            passed: outcome.is_ok(),
+            message: outcome.err(),
+        });
+    }
+}
+
+/// Runs one trial; `body_override` replaces the request object (before placeholders).
+pub(super) async fn run(
+    engine: &Engine,
+    spec: &TrialSpec,
+    body_override: Option<&Value>,
+) -> TrialReport {
+    let t0 = Instant::now();
+    let case = spec.case(&engine.suite);
+    let mut st = State {
+        engine,
+        case,
+        results: vec![],
+        exchanges: vec![],
+        notes: vec![],
+        created: vec![],
+        body_override,
+        expects_success: false,
+        answered_deleted: vec![],
+    };
+    let skip = match auth_headers(&spec.auth, &engine.credentials) {
+        Ok(auth) => {
+            steps(&mut st, spec, auth).await;
+            None
+        }
+        Err(e) => Some(e.0),
+    };
+    lifecycle::cleanup(&mut st).await;
+    verify::answers(&mut st);
+    let verdict = match (skip, verify::budget_reached(&st.exchanges)) {
+        (Some(reason), _) => Verdict::Skipped(engine.redactor.text(&reason)),
+        (None, Some(max)) => verify::budget_verdict(&st.results, max),
+        (None, None) => Verdict::of(&st.results),
+    };
+    report(st, spec, verdict, t0)
+}
+
+/// The steps of a trial: the group it works on, the request (the next body form after a
+/// refusal of an undocumented encoding), the checks of the answer, the groups it created,
+/// and whether the server is still well afterwards.
+async fn steps(st: &mut State<'_>, spec: &TrialSpec, auth: Vec<(String, String)>) {
+    let engine = st.engine;
+    let uid = spec.endpoint_uid(&engine.suite);
+    let Some(endpoint) = engine.suite.endpoint(uid) else {
+        st.case_check("endpoint", Err(format!("no description for `{uid}`")));
+        return;
+    };
+    let name = engine.unique_name();
+    let mut setup_id = None;
+    if st.case.setup == Setup::Create {
+        match lifecycle::setup_group(st, endpoint, &name).await {
+            Ok(id) => setup_id = Some(id),
+            Err(e) => {
+                st.intrinsic(
+                    Intrinsic::Setup,
+                    Err(format!(
+                        "could not create the group this case works on: {e}"
+                    )),
+                );
+                return;
+            }
+        }
+    }
+    let Some(prepared) = request::prepare(st, spec, endpoint, &name, setup_id, auth) else {
+        return;
+    };
+    st.expects_success = st.case.expect.status.iter().any(|p| p.admits_success());
+    if endpoint.description.uid == engine.api.props.save {
+        engine.groups.note_save_sent();
+    }
+    // No answer at all: the `answers` check says so (at must, whatever the case).
+    let Some(resp) = send(st, prepared.attempts).await else {
+        return;
+    };
+    let sent = prepared.sent_carrier.as_ref();
+    let decoded = verify::response(st, spec, endpoint, &resp);
+    match &decoded {
+        Some(v) => {
+            lifecycle::register_created(st, &name, sent, setup_id, v).await;
+            if !v.is_null() {
+                verify::carrier(st, spec, endpoint, v, sent, setup_id).await;
+            }
+        }
+        // Not checked (`body = "any"`) or unreadable: still find out whether the server
+        // saved a group, so that it ends marked Deleted.
+        None if (200..300).contains(&resp.status) => {
+            match verify::lenient_decode(endpoint, resp.content_type(), &resp.body) {
+                Some(v) => lifecycle::register_created(st, &name, sent, setup_id, &v).await,
+                None if sent.is_some() => st.notes.push(
+                    "the answer could not be read: if the server saved a group, the final sweep finds it by name".into(),
+                ),
+                None => {}
+            }
+        }
+        None => {}
+    }
+    if st.case.expect.healthy_after {
+        verify::healthy_after(st).await;
+    }
+}
+
+/// Sends the request in each body form in turn, the next only after the previous was
+/// refused as unreadable while the case expects success; the last answer, if any.
+async fn send(st: &mut State<'_>, attempts: Vec<Request>) -> Option<Response> {
+    let n = attempts.len();
+    let mut response = None;
+    for (i, req) in attempts.into_iter().enumerate() {
+        let mut ex = st.engine.client.send("main", req).await;
+        let retry = st.expects_success
+            && i + 1 < n
+            && ex
+                .response
+                .as_ref()
+                .is_ok_and(|r| REFUSED_BODY.contains(&r.status));
+        if retry {
+            ex.purpose = "attempt";
+        }
+        response = Some(ex.response.clone());
+        st.exchanges.push(ex);
+        if !retry {
+            break;
+        }
+    }
+    response?.ok()
+}
+
+/// Records a must-level failure of the suite's own making (it never sends such a body).
+fn safety_failure(st: &mut State<'_>, message: String) {
+    st.results.push(CheckResult {
+        check: "safety".into(),
+        level: Level::Must,
+        spec: st.case.spec.clone(),
+        passed: false,
+        message: Some(message),
+    });
+}
+
+/// The trial's report, every text that quotes the server redacted.
+fn report(mut st: State<'_>, spec: &TrialSpec, verdict: Verdict, t0: Instant) -> TrialReport {
+    let engine = st.engine;
+    let case = st.case;
+    if engine.captures() {
+        engine.capture(st.exchanges.iter().map(|e| e.request.clone()).collect());
+    }
+    // Recording costs more than many checks (every text is scanned for secrets): skip it
+    // for a passing trial whose exchanges nobody will read.
+    if !engine.keeps_passing_details() && matches!(verdict, Verdict::Pass | Verdict::Info) {
+        st.exchanges.clear();
+    }
+    let redactor = &engine.redactor;
+    let main = st.exchanges.iter().rev().find(|e| e.purpose == "main");
+    TrialReport {
+        name: spec.name.clone(),
+        trial: spec.trial.clone(),
+        case_id: case.id.clone(),
+        concern: spec.concern(&engine.suite).to_string(),
+        title: case.title.clone(),
+        level: case.level,
+        spec: case.spec.clone(),
+        verdict,
+        curl: main.map(|e| curl::command(&e.request, redactor)),
+        exchanges: st.exchanges.iter().map(|e| e.redacted(redactor)).collect(),
+        // Check messages and notes quote what the server sent, which may echo a secret.
+        results: st
+            .results
+            .into_iter()
+            .map(|mut r| {
+                r.message = r.message.map(|m| redactor.text(&m));
+                r
+            })
+            .collect(),
+        duration_ms: t0.elapsed().as_secs_f64() * 1000.0,
+        notes: st.notes.iter().map(|n| redactor.text(n)).collect(),
+        content_type: spec.content_type.as_ref().map(|m| m.value.clone()),
+        accept: spec.accept.as_ref().map(|m| m.value.clone()),
+        auth: spec.auth.token(),
+        select: spec.select.as_ref().map(|s| s.value.clone()),
+    }
+}

@@ -1,0 +1,354 @@
+//! The request a trial sends: the case's body (or a generated one) with its placeholders
+//! filled in, checked by the Id guard, encoded in every body form the Content-Type
+//! allows, with its headers, query and URL.
+
+use super::{id_guard, safety_failure, State};
+use crate::engine::Engine;
+use crate::exchange::{encode, Request};
+use crate::generate::{self, CarrierModel, Generated};
+use crate::matrix::TrialSpec;
+use crate::suite::Endpoint;
+use crate::vocab::header;
+use serde_json::Value;
+
+/// Sent as `{app_token}` when no SO-AppToken is configured.
+const DUMMY_APP_TOKEN: &str = "soconform-app-token";
+
+/// The request, ready to send: one [`Request`] per body form, in the order to try them.
+pub(super) struct Prepared {
+    pub attempts: Vec<Request>,
+    /// The carrier the body holds, to compare the answer with.
+    pub sent_carrier: Option<Value>,
+}
+
+/// Builds the request; `None` when it cannot be sent (the reason is recorded as a check).
+pub(super) fn prepare(
+    st: &mut State<'_>,
+    spec: &TrialSpec,
+    endpoint: &Endpoint,
+    name: &str,
+    setup_id: Option<i32>,
+    auth: Vec<(String, String)>,
+) -> Option<Prepared> {
+    let engine = st.engine;
+    let case = st.case;
+    let vars = Vars {
+        name: name.to_string(),
+        run: engine.run_id.clone(),
+        id: setup_id,
+        app_token: engine
+            .credentials
+            .app_token
+            .as_ref()
+            .map_or(DUMMY_APP_TOKEN.to_string(), |c| c.expose().to_string()),
+    };
+    let body_value = match request_value(st, spec) {
+        Ok(v) => v.map(|v| vars.substitute(&v)),
+        Err(e) => {
+            st.case_check("request", Err(e));
+            return None;
+        }
+    };
+    let raw_body = case
+        .request
+        .body_raw
+        .as_ref()
+        .map(|r| vars.substitute_str(r));
+    // A raw body that happens to be JSON still names the group it would create.
+    let raw_value = raw_body
+        .as_deref()
+        .and_then(|r| serde_json::from_str::<Value>(r).ok());
+    let wrapper = engine.api.wrapper_of(endpoint);
+    let sent_carrier = body_value
+        .as_ref()
+        .or(raw_value.as_ref())
+        .and_then(|b| engine.api.carrier_of(b, &wrapper))
+        .cloned();
+    // The suite only ever writes groups it created in this run. A case that would name
+    // another group is a defect of the suite: fail it loudly (must, whatever the case's
+    // level), and send nothing.
+    if let Err(e) = id_guard::check(engine, body_value.as_ref(), raw_body.as_deref()) {
+        safety_failure(st, e);
+        return None;
+    }
+
+    let mut headers = Vec::new();
+    if let Some(a) = &spec.accept {
+        headers.push(("Accept".to_string(), a.value.clone()));
+    }
+    headers.extend(auth);
+    if let Some(app) = &engine.credentials.app_token {
+        if !case
+            .request
+            .headers
+            .keys()
+            .any(|k| k.eq_ignore_ascii_case(header::SO_APP_TOKEN))
+        {
+            headers.push((header::SO_APP_TOKEN.to_string(), app.expose().to_string()));
+        }
+    }
+    for (k, v) in &case.request.headers {
+        headers.push((k.clone(), vars.substitute_str(v)));
+    }
+    let forms = match body_forms(raw_body, spec, endpoint, body_value.as_ref()) {
+        Ok(f) => f,
+        Err(e) => {
+            st.results.clear();
+            st.notes
+                .push(format!("cannot encode the body for this Content-Type: {e}"));
+            st.case_check(
+                "request",
+                Err(format!(
+                    "the suite cannot encode this body as {}: {e}",
+                    spec.content_type.as_ref().map_or("", |m| m.value.as_str())
+                )),
+            );
+            return None;
+        }
+    };
+    let mut query: Vec<(String, String)> = case
+        .request
+        .query
+        .iter()
+        .map(|(k, v)| (k.clone(), vars.substitute_str(v)))
+        .collect();
+    if let Some(s) = &spec.select {
+        query.push(("$select".into(), s.value.clone()));
+    }
+    let url = with_query(&engine.url_for(&endpoint.description.path), &query);
+    let method = case
+        .request
+        .method
+        .clone()
+        .unwrap_or_else(|| endpoint.description.method.clone());
+    let forms: Vec<Option<encode::BodyForm>> = if forms.is_empty() {
+        vec![None]
+    } else {
+        forms.into_iter().map(Some).collect()
+    };
+    let attempts = forms
+        .into_iter()
+        .map(|form| {
+            let mut h = headers.clone();
+            if let (Some(ct), Some(_)) = (&spec.content_type, &form) {
+                h.push(("Content-Type".into(), ct.value.clone()));
+            }
+            Request {
+                method: method.clone(),
+                url: url.clone(),
+                headers: h,
+                body_label: form.as_ref().map(|f| f.label.clone()),
+                body: form.map(|f| f.bytes),
+            }
+        })
+        .collect();
+    Some(Prepared {
+        attempts,
+        sent_carrier,
+    })
+}
+
+/// The placeholders of a case: `{name}`, `{run}`, `{app_token}`, `{long:N}`, `"{id}"`.
+struct Vars {
+    name: String,
+    run: String,
+    id: Option<i32>,
+    /// The configured SO-AppToken, or a made-up one (`{app_token}`).
+    app_token: String,
+}
+
+impl Vars {
+    fn substitute_str(&self, s: &str) -> String {
+        long_filler(s)
+            .replace("{name}", &self.name)
+            .replace("{run}", &self.run)
+            .replace("{app_token}", &self.app_token)
+    }
+
+    /// Placeholders in strings; the whole string `"{id}"` becomes the setup group's Id.
+    fn substitute(&self, v: &Value) -> Value {
+        match v {
+            Value::String(s) if s == "{id}" => self.id.map(Value::from).unwrap_or(Value::from(0)),
+            Value::String(s) => Value::String(self.substitute_str(s)),
+            Value::Array(a) => Value::Array(a.iter().map(|x| self.substitute(x)).collect()),
+            Value::Object(m) => Value::Object(
+                m.iter()
+                    .map(|(k, x)| (k.clone(), self.substitute(x)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+}
+
+fn request_value(st: &State<'_>, spec: &TrialSpec) -> Result<Option<Value>, String> {
+    if let Some(v) = st.body_override {
+        return Ok(Some(v.clone()));
+    }
+    let case = st.case;
+    if let Some(v) = &case.request.body {
+        return Ok(Some(v.clone()));
+    }
+    if let Some(j) = &case.request.body_json {
+        return serde_json::from_str(j)
+            .map(Some)
+            .map_err(|e| format!("body_json: {e}"));
+    }
+    Ok(generated_for(st.engine, spec)?.map(|g| g.body))
+}
+
+/// The generated body a trial sends (before placeholders), when its case is generated.
+pub(in crate::engine) fn generated_for(
+    engine: &Engine,
+    spec: &TrialSpec,
+) -> Result<Option<Generated>, String> {
+    let case = spec.case(&engine.suite);
+    let Some(kind) = case.request.generate else {
+        return Ok(None);
+    };
+    let seed = spec.seed.ok_or_else(|| {
+        format!(
+            "`{}` is a generated case, but the trial has no seed",
+            case.id
+        )
+    })?;
+    let uid = spec.endpoint_uid(&engine.suite);
+    let schema = engine
+        .suite
+        .endpoint(uid)
+        .and_then(|e| e.request_schema.as_ref())
+        .ok_or_else(|| format!("`{uid}` has no request schema to generate bodies from"))?;
+    let model = CarrierModel::from_request_schema(schema)?;
+    Ok(Some(generate::generate(&model, kind, seed)))
+}
+
+/// `{long:N}` becomes N characters of filler (at most 4 MiB), for length limits.
+fn long_filler(s: &str) -> String {
+    const FILLER: &str = "soconform long string 0123456789 ";
+    const MAX: usize = 4 << 20;
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(at) = rest.find("{long:") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + "{long:".len()..];
+        match after
+            .find('}')
+            .and_then(|end| Some((after[..end].parse::<usize>().ok()?, end)))
+        {
+            Some((n, end)) => {
+                out.extend(FILLER.chars().cycle().take(n.min(MAX)));
+                rest = &after[end + 1..];
+            }
+            None => {
+                out.push_str("{long:");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn body_forms(
+    raw: Option<String>,
+    spec: &TrialSpec,
+    endpoint: &Endpoint,
+    value: Option<&Value>,
+) -> Result<Vec<encode::BodyForm>, encode::EncodeError> {
+    if let Some(raw) = raw {
+        return Ok(vec![encode::BodyForm {
+            label: "raw".into(),
+            bytes: raw.into_bytes(),
+        }]);
+    }
+    let (Some(ct), Some(v)) = (&spec.content_type, value) else {
+        return Ok(vec![]);
+    };
+    let ctx = encode::EncodeContext {
+        body_name: endpoint
+            .description
+            .request_body
+            .as_ref()
+            .map_or("request".to_string(), |b| b.name.clone()),
+        method_name: endpoint
+            .description
+            .uid
+            .rsplit('_')
+            .next()
+            .unwrap_or("")
+            .to_string(),
+    };
+    encode::encode(v, &ct.value, &ctx)
+}
+
+/// Appends query parameters, percent-encoding only what must be: the docs write
+/// `?$select=name,department,category/id` literally.
+pub(super) fn with_query(url: &str, query: &[(String, String)]) -> String {
+    if query.is_empty() {
+        return url.to_string();
+    }
+    let enc = |s: &str| {
+        let mut out = String::new();
+        for b in s.bytes() {
+            if b.is_ascii_alphanumeric() || b"-._~$,/:*!'()@".contains(&b) {
+                out.push(b as char);
+            } else {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+        out
+    };
+    let q: Vec<String> = query
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect();
+    format!("{url}?{}", q.join("&"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn placeholders() {
+        let v = Vars {
+            name: "soconform-r-1".into(),
+            run: "r".into(),
+            id: Some(42),
+            app_token: DUMMY_APP_TOKEN.into(),
+        };
+        let got = v.substitute(
+            &json!({"UserGroup": {"Value": "{name} ü", "Id": "{id}", "Tooltip": "run {run}"}}),
+        );
+        assert_eq!(
+            got,
+            json!({"UserGroup": {"Value": "soconform-r-1 ü", "Id": 42, "Tooltip": "run r"}})
+        );
+    }
+
+    #[test]
+    fn long_placeholder() {
+        assert_eq!(long_filler("a{long:5}b").chars().count(), 7);
+        assert_eq!(long_filler("{long:x}"), "{long:x}");
+        assert_eq!(long_filler("{long:3"), "{long:3");
+        assert_eq!(long_filler("{long:0}"), "");
+    }
+
+    #[test]
+    fn query_keeps_doc_characters() {
+        let q = vec![(
+            "$select".to_string(),
+            "name,department,category/id".to_string(),
+        )];
+        assert_eq!(
+            with_query("http://h/x", &q),
+            "http://h/x?$select=name,department,category/id"
+        );
+        let q = vec![("$select".to_string(), "Välue x&y".to_string())];
+        assert_eq!(
+            with_query("http://h/x", &q),
+            "http://h/x?$select=V%C3%A4lue%20x%26y"
+        );
+    }
+}

@@ -1,0 +1,316 @@
+//! The checks on a trial's answer: status, refusal, media family, decoding, schema and
+//! XML root; then, on the carrier, `$select`, echo, Id, read-back and listings; and
+//! whether every request was answered. The comparisons themselves are in `checks/`.
+
+use super::{calls, State};
+use crate::cases::{BodyExpect, IdExpect, Listing};
+use crate::checks::{self, group, select, validators, CheckResult, Intrinsic, Verdict};
+use crate::decode::{self, DecodeError};
+use crate::exchange::{Exchange, Request, Response, TransportError};
+use crate::matrix::TrialSpec;
+use crate::suite::Endpoint;
+use crate::vocab::{self, MediaFamily};
+use serde_json::Value;
+
+/// The checks on the main answer; the decoded body of a 2xx the case checks (`null`
+/// for an accepted null result), or `None`.
+pub(super) fn response(
+    st: &mut State<'_>,
+    spec: &TrialSpec,
+    endpoint: &Endpoint,
+    resp: &Response,
+) -> Option<Value> {
+    let case = st.case;
+    st.case_check("status", checks::status(&case.expect.status, resp.status));
+    if let Some(level) = case.expect.refused {
+        let refused = (400..500).contains(&resp.status);
+        st.results.push(CheckResult {
+            check: "refused".into(),
+            level: level.capped_by(case.level),
+            spec: case.spec.clone(),
+            passed: refused,
+            message: (!refused).then(|| {
+                format!(
+                    "the docs prefer a 4xx refusal of this input; the server answered {}",
+                    resp.status
+                )
+            }),
+        });
+    }
+    if (200..300).contains(&resp.status) && case.expect.body != BodyExpect::Any {
+        body(
+            st,
+            spec,
+            endpoint,
+            resp.status,
+            resp.content_type(),
+            &resp.body,
+        )
+    } else {
+        None
+    }
+}
+
+/// Media family, decoding, schema and XML root. Returns the decoded value when the body
+/// could be read at all.
+fn body(
+    st: &mut State<'_>,
+    spec: &TrialSpec,
+    endpoint: &Endpoint,
+    status: u16,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Option<Value> {
+    let case = st.case;
+    let expected = case.expect.media.or_else(|| {
+        spec.accept
+            .as_ref()
+            .and_then(|a| checks::preferred_family(&a.value))
+    });
+    let null_ok = case.expect.body == BodyExpect::CarrierOrNull;
+    if null_ok && (status == 204 || body.iter().all(u8::is_ascii_whitespace)) {
+        return Some(Value::Null);
+    }
+    let family = match checks::media_family(expected, content_type) {
+        Ok(f) => {
+            st.intrinsic(Intrinsic::MediaFamily, Ok(()));
+            f
+        }
+        Err(e) => {
+            st.intrinsic(Intrinsic::MediaFamily, Err(e));
+            // Still try to read it as what was asked for, to report what else is wrong.
+            expected.unwrap_or(MediaFamily::Json)
+        }
+    };
+    let schema = if spec.select.is_some() {
+        &endpoint.select_schema
+    } else {
+        &endpoint.response_schema
+    };
+    let decoded = match decode::decode(family, body, schema) {
+        Ok(d) => d,
+        Err(e) => {
+            let hint = match &e {
+                DecodeError::Empty => format!("expected a {family} body"),
+                _ => format!("as {family}"),
+            };
+            st.intrinsic(Intrinsic::BodyDecodes, Err(format!("{e} ({hint})")));
+            return None;
+        }
+    };
+    st.intrinsic(Intrinsic::BodyDecodes, Ok(()));
+    if decoded.value.is_null() && null_ok {
+        return Some(Value::Null);
+    }
+    let Some(v) = st.engine.validators.get(&endpoint.description.uid) else {
+        return Some(decoded.value);
+    };
+    let validator = if spec.select.is_some() {
+        &v.select
+    } else {
+        &v.response
+    };
+    st.intrinsic(
+        Intrinsic::Schema,
+        validators::validate(validator, &decoded.value),
+    );
+    if let (Some(root), Some(carrier)) = (
+        &decoded.xml_root,
+        &endpoint.description.response_body.carrier,
+    ) {
+        if decoded.value.is_object() {
+            st.intrinsic(Intrinsic::XmlRoot, group::xml_root(root, carrier));
+        }
+    }
+    Some(decoded.value)
+}
+
+/// A 2xx body the case does not check, read as well as it can be: the carrier, or nothing.
+pub(super) fn lenient_decode(
+    endpoint: &Endpoint,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Option<Value> {
+    let family = content_type
+        .and_then(vocab::family_of)
+        .filter(|f| *f != MediaFamily::Form)
+        .unwrap_or(MediaFamily::Json);
+    decode::decode(family, body, &endpoint.response_schema)
+        .ok()
+        .map(|d| d.value)
+        .filter(Value::is_object)
+}
+
+/// The checks on the carrier answered: `$select`, echo, Id, read-back, listings.
+pub(super) async fn carrier(
+    st: &mut State<'_>,
+    spec: &TrialSpec,
+    endpoint: &Endpoint,
+    got: &Value,
+    sent: Option<&Value>,
+    setup_id: Option<i32>,
+) {
+    let case = st.case;
+    let api = &st.engine.api;
+    let selection = spec.select.as_ref().and_then(|s| {
+        select::carrier_schema(&endpoint.response_schema).map(|c| select::parse(&s.value, c))
+    });
+    if let Some(sel) = &selection {
+        let mut outcome = select::check_nulled(sel, got, &endpoint.response_schema);
+        if outcome.is_ok() {
+            let kept: Vec<&str> = api
+                .props
+                .name_properties
+                .first()
+                .into_iter()
+                .chain([&api.props.id_property])
+                .map(String::as_str)
+                .collect();
+            outcome = select::check_kept(sel, got, &kept);
+        }
+        st.case_check("select", outcome);
+    }
+    let nulled = |p: &str| selection.as_ref().is_some_and(|s| !s.kept.contains(p));
+    if !case.expect.echo.is_empty() {
+        match sent {
+            Some(sent) => st.case_check(
+                "echo",
+                checks::same_values(&case.expect.echo, sent, got, &nulled),
+            ),
+            None => st.case_check(
+                "echo",
+                Err("the case sends no carrier to compare with".into()),
+            ),
+        }
+    }
+    let id_property = api.props.id_property.as_str();
+    let got_id = got.get(id_property).and_then(Value::as_i64);
+    match case.expect.id {
+        Some(IdExpect::Assigned) if !nulled(id_property) => {
+            st.case_check("id", group::id_assigned(got_id, got.get(id_property)))
+        }
+        Some(IdExpect::Same) if !nulled(id_property) => {
+            st.case_check("id", group::id_same(got_id, setup_id))
+        }
+        _ => {}
+    }
+    let target_id = setup_id
+        .map(i64::from)
+        .or(got_id)
+        .and_then(|i| i32::try_from(i).ok())
+        .filter(|i| *i != 0);
+    if !case.expect.read_back.is_empty() {
+        let outcome = match (target_id, sent) {
+            (Some(id), Some(sent)) => calls::read_back(st, id).await.and_then(|back| {
+                checks::same_values(&case.expect.read_back, sent, &back, &|_| false)
+            }),
+            (None, _) => Err("no Id to read back".into()),
+            (_, None) => Err("the case sends no carrier to compare with".into()),
+        };
+        st.case_check("read_back", outcome);
+    }
+    if let Some(listing) = case.expect.listing {
+        let outcome = match target_id {
+            Some(id) => listed(st, id, listing).await,
+            None => Err("no Id to look for".into()),
+        };
+        st.case_check("listing", outcome);
+    }
+}
+
+/// Lists the groups without and with deleted ones, and checks where group `id` shows.
+async fn listed(st: &mut State<'_>, id: i32, listing: Listing) -> Result<(), String> {
+    let mut found = [false; 2];
+    for (i, include) in [false, true].into_iter().enumerate() {
+        let list = calls::list_groups(st, "listing", include).await?;
+        found[i] = list.iter().any(|g| st.engine.api.id_of(g) == Some(id));
+    }
+    group::listed(
+        &st.engine.api.include_deleted,
+        id,
+        found[0],
+        found[1],
+        listing,
+    )
+}
+
+/// After the request, a valid read of group 0 is still answered below 500.
+pub(super) async fn healthy_after(st: &mut State<'_>) {
+    let engine = st.engine;
+    let api = &engine.api;
+    let outcome = match (
+        engine.suite.endpoint(&api.props.read),
+        calls::helper_auth(engine),
+    ) {
+        (Some(ep), Ok(mut headers)) => {
+            headers.push(("Accept".into(), "application/json".into()));
+            let req = Request {
+                method: ep.description.method.clone(),
+                url: super::request::with_query(
+                    &engine.url_for(&ep.description.path),
+                    &api.id_query(0),
+                ),
+                headers,
+                body: None,
+                body_label: None,
+            };
+            let ex = engine.client.send("health", req).await;
+            let answer = ex
+                .response
+                .as_ref()
+                .map(|r| r.status)
+                .map_err(|e| e.to_string());
+            let r = group::still_healthy(answer.as_ref().map(|s| *s).map_err(String::as_str));
+            st.exchanges.push(ex);
+            r
+        }
+        (None, _) => Err(format!("no {} description to probe with", api.props.read)),
+        (_, Err(e)) => Err(e),
+    };
+    st.case_check("healthy_after", outcome);
+}
+
+/// One `answers` result (must, not capped by the case's level) naming every request that
+/// got no complete HTTP answer; nothing when all were answered.
+pub(super) fn answers(st: &mut State<'_>) {
+    let unanswered: Vec<String> = st
+        .exchanges
+        .iter()
+        .filter_map(|e| match &e.response {
+            Err(TransportError::BudgetExhausted(_)) | Ok(_) => None,
+            Err(err) => Some(format!("the {} request got no answer: {err}", e.purpose)),
+        })
+        .collect();
+    if !unanswered.is_empty() {
+        st.intrinsic(Intrinsic::Answers, Err(unanswered.join("\n")));
+    }
+}
+
+/// The request budget (`--max-requests`) when an exchange of the trial ran into it.
+pub(super) fn budget_reached(exchanges: &[Exchange]) -> Option<u64> {
+    exchanges.iter().find_map(|e| match &e.response {
+        Err(TransportError::BudgetExhausted(max)) => Some(*max),
+        _ => None,
+    })
+}
+
+/// A trial that ran out of request budget (`--max-requests`) is skipped, not failed: it
+/// could not ask all it needed. A failure it found before the budget ran out stands.
+pub(super) fn budget_verdict(results: &[CheckResult], max: u64) -> Verdict {
+    let found: Vec<CheckResult> = results
+        .iter()
+        .filter(|r| {
+            !r.message
+                .as_deref()
+                .is_some_and(|m| m.contains(TransportError::BUDGET_EXHAUSTED))
+        })
+        .cloned()
+        .collect();
+    match Verdict::of(&found) {
+        v @ (Verdict::Fail | Verdict::Warn) => v,
+        _ => Verdict::Skipped(format!(
+            "{}: --max-requests {max} was reached before this trial could send all its requests",
+            TransportError::BUDGET_EXHAUSTED
+        )),
+    }
+}
