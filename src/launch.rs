@@ -2,6 +2,7 @@
 //! knows about the embedded reference server. With no target URL it starts one on an
 //! ephemeral loopback port, configured with the same credentials the suite will send.
 
+use crate::credentials::Credentials;
 use crate::engine::pool::Details;
 use crate::engine::{Engine, EngineConfig, RunOutcome, TrialReport};
 use crate::matrix::TrialSpec;
@@ -43,6 +44,19 @@ fn base36(mut n: u64) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
+/// The credentials trials are sent with: the target's, and against the embedded server
+/// (which accepts whatever it is configured with) every scheme's default where unset.
+pub fn effective_credentials(target: &Target) -> Credentials {
+    if target.is_embedded() {
+        target
+            .credentials
+            .clone()
+            .or(reference::default_credentials())
+    } else {
+        target.credentials.clone()
+    }
+}
+
 /// Must run inside a tokio runtime (the embedded server is spawned on it).
 pub async fn launch(suite: Arc<Suite>, target: Target, run_id: String) -> Result<Launched, String> {
     launch_with(suite, target, run_id, reference::Config::with_defaults()).await
@@ -59,10 +73,7 @@ pub async fn launch_with(
     let (base_url, server, label) = match &target.base_url {
         Some(url) => (url.clone(), None, url.to_string()),
         None => {
-            target.credentials = target
-                .credentials
-                .clone()
-                .or(reference::default_credentials());
+            target.credentials = effective_credentials(&target);
             let mut config = server_config;
             config.credentials = target.credentials.clone();
             let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));

@@ -7,6 +7,7 @@
 //! re-exported here module by module; the reference server is `soconform-reference`.
 
 pub mod cli;
+pub mod harness;
 pub mod launch;
 pub mod progress;
 pub mod selftest;

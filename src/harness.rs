@@ -1,0 +1,175 @@
+//! The suite under `cargo test` / `cargo nextest run`: every trial of the matrix is one
+//! libtest-mimic test against `SOCONF_TARGET`, or against the embedded reference server
+//! when it is unset. `tests/conformance.rs` only calls [`main`].
+//!
+//! Harness contract (nextest's custom-harness rules): `--list` builds names only;
+//! `--exact NAME` expands just the case NAME points at; nothing is started (server,
+//! client, validators) until a trial actually runs. Trials whose scheme has no
+//! credentials are listed as ignored, so nextest skips them rather than passing them.
+
+use crate::auth::AuthMode;
+use crate::checks::Verdict;
+use crate::engine::{failure_message, TrialReport};
+use crate::exchange::auth_headers;
+use crate::generate::GenerationConfig;
+use crate::launch::{self, Launched};
+use crate::matrix::{self, TrialSpec};
+use crate::suite::{Suite, SuitePaths};
+use crate::target::Target;
+use libtest_mimic::{Arguments, Completion, Failed, Trial};
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex, OnceLock};
+
+struct Running {
+    rt: tokio::runtime::Runtime,
+    launched: Launched,
+}
+
+struct Shared {
+    suite: Arc<Suite>,
+    target: Target,
+    strict: bool,
+    running: OnceLock<Result<Running, String>>,
+    warnings: Mutex<Vec<String>>,
+}
+
+impl Shared {
+    fn running(&self) -> Result<&Running, String> {
+        self.running
+            .get_or_init(|| {
+                let rt = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()
+                    .map_err(|e| format!("cannot start the tokio runtime: {e}"))?;
+                let launched = rt.block_on(launch::launch(
+                    self.suite.clone(),
+                    self.target.clone(),
+                    launch::new_run_id(),
+                ))?;
+                Ok(Running { rt, launched })
+            })
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    fn run(&self, spec: &TrialSpec) -> Result<Completion, Failed> {
+        let running = self.running().map_err(Failed::from)?;
+        let report: TrialReport = running.rt.block_on(running.launched.engine.run(spec));
+        let outcome = completion(&report, self.strict);
+        if matches!(report.verdict, Verdict::Warn) && outcome.is_ok() {
+            if let Ok(mut w) = self.warnings.lock() {
+                w.push(failure_message(&report));
+            }
+        }
+        outcome
+    }
+}
+
+/// A trial's verdict as libtest sees it: a pass (info too), an ignored trial with its
+/// reason, or a failure with the message; a should-level warning fails only when `strict`.
+pub fn completion(report: &TrialReport, strict: bool) -> Result<Completion, Failed> {
+    match &report.verdict {
+        Verdict::Pass | Verdict::Info => Ok(Completion::Completed),
+        Verdict::Skipped(reason) => Ok(Completion::ignored_with(reason)),
+        Verdict::Warn if !strict => Ok(Completion::Completed),
+        Verdict::Warn | Verdict::Fail => Err(failure_message(report).into()),
+    }
+}
+
+pub fn main(paths: SuitePaths) -> ExitCode {
+    let mut args = Arguments::from_args();
+    let suite = match Suite::load(paths) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("soconform: cannot load the suite: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    // SOCONF_GENERATED / SOCONF_SEED: how many generated bodies, from which seed.
+    let suite = match GenerationConfig::from_env() {
+        Ok(generation) => Arc::new(Suite {
+            generation,
+            ..suite
+        }),
+        Err(e) => {
+            eprintln!("soconform: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let target = match Target::from_env(None) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("soconform: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let specs = match (&args.filter, args.exact) {
+        (Some(name), true) => {
+            matrix::find_exact(&suite, name).map(|s| s.into_iter().collect::<Vec<_>>())
+        }
+        _ => matrix::expand_all(&suite),
+    };
+    let specs = match specs {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("soconform: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if args.test_threads.is_none() {
+        // Trials wait on the network, not the CPU: run as many as the target allows.
+        args.test_threads = Some(target.limits.concurrency);
+    }
+    // With no target every scheme is configured (the embedded server accepts whatever it
+    // is given); against a live server, unconfigured ones are ignored.
+    let credentials = launch::effective_credentials(&target);
+    let strict = std::env::var("SOCONF_STRICT").is_ok_and(|v| !v.is_empty() && v != "0");
+    let shared = Arc::new(Shared {
+        suite,
+        target,
+        strict,
+        running: OnceLock::new(),
+        warnings: Mutex::new(vec![]),
+    });
+
+    let trials: Vec<Trial> = specs
+        .into_iter()
+        .map(|spec| {
+            let unconfigured = !matches!(spec.auth, AuthMode::None)
+                && auth_headers(&spec.auth, &credentials).is_err();
+            let shared = shared.clone();
+            Trial::ignorable_test(spec.name.clone(), move || shared.run(&spec))
+                .with_ignored_flag(unconfigured)
+        })
+        .collect();
+    if !args.list {
+        let ignored = trials.iter().filter(|t| t.has_ignored_flag()).count();
+        if ignored > 0 {
+            eprintln!("soconform: {ignored} trials are ignored: their auth scheme has no credentials configured (see SOCONF_* in the README)");
+        }
+    }
+
+    let conclusion = libtest_mimic::run(&args, trials);
+
+    if let Some(Ok(running)) = shared.running.get() {
+        let sweep = running.rt.block_on(running.launched.engine.sweep());
+        if !sweep.created.is_empty() || !sweep.clean() {
+            for line in sweep.summary_lines() {
+                eprintln!("soconform: {line}");
+            }
+        }
+    }
+    if let Ok(w) = shared.warnings.lock() {
+        if !w.is_empty() {
+            eprintln!(
+                "\nsoconform: {} should-level warnings (SOCONF_STRICT=1 fails on them):",
+                w.len()
+            );
+            for m in w.iter() {
+                eprintln!("{m}");
+            }
+        }
+    }
+    conclusion.exit_code()
+}
