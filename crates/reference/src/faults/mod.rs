@@ -4,7 +4,7 @@
 //! faults never touch behaviour the docs leave open (error body formats, 400 vs 422,
 //! `null` vs `0` for a nulled-out value type, ...).
 //!
-//! The correct code paths do not know the faults: [`super::handlers`] calls one hook per
+//! The correct code paths do not know the faults: [`crate::handlers`] calls one hook per
 //! pipeline stage when `Config::fault` is set, and every hook hands a value through
 //! unchanged unless it is the hook of the fault in force:
 //!
@@ -17,16 +17,20 @@
 //! - (d) response value: [`Fault::bend_carrier`], [`Fault::bend_select`];
 //! - (e) render: [`Fault::render`].
 
-use super::auth::{self, Authenticated, Refusal};
-use super::carrier::{UserGroup, UserGroupInput, PROPERTIES};
-use super::error::ApiError;
-use super::handlers::{self, AgentRequest, Operation, Outcome};
-use super::negotiate::{REQUEST_TYPES, RESPONSE_TYPES};
-use super::request::SaveRequest;
-use super::store::Store;
-use super::xml;
+mod catalogue;
+
+pub use catalogue::{Entry, CATALOGUE};
+
+use crate::auth::{self, Authenticated, Refusal};
+use crate::carrier::{UserGroup, UserGroupInput, PROPERTIES};
 use crate::credentials::Credentials;
+use crate::error::ApiError;
+use crate::handlers::{self, AgentRequest, Operation, Outcome};
+use crate::negotiate::{REQUEST_TYPES, RESPONSE_TYPES};
+use crate::request::SaveRequest;
+use crate::store::Store;
 use crate::vocab::{essence, header as h, Level};
+use crate::xml;
 use axum::body::Body;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::Response;
@@ -109,480 +113,59 @@ pub struct FaultInfo {
     pub spec: SpecRef,
 }
 
-const SAVE_PAGE: &str = "v1UserAgent_SaveUserGroup.current.md";
-const CONTENT_TYPES_QUOTE: &str = "Content-type of the request body: `application/json`, `text/json`, `application/xml`, `text/xml`, `application/x-www-form-urlencoded`, `application/json-patch+json`, `application/merge-patch+json`";
-const SELECT_QUOTE: &str = "Optional comma separated list of properties to include in the result. Other fields are then nulled out to reduce payload size";
-const ACCEPT_QUOTE: &str =
-    "The API supports both JSON and XML responses. Use the `Accept` header to specify which you would like to receive.";
-const RESULT_QUOTE: &str =
-    "The result of the service call is returned as JSON or XML, depending on the Accept header.";
-const SAVE_QUOTE: &str = "Save a user group.";
-const DELETED_QUOTE: &str =
-    "Set UserGroup.Deleted to mark a user group as deleted and invisible in the user interface.";
-const ID_QUOTE: &str = "| Id | int32 | Primary key |";
-const MISSING_401_QUOTE: &str = "will return HTTP error 401 Unauthorized.";
-
 /// Ids handed out by [`Fault::SaveNotPersisted`] for groups it never stores: far from
 /// the store's own (which start at 1), so they name nothing.
 static UNSTORED_IDS: AtomicI32 = AtomicI32::new(1_000_000_000);
 
-fn spec(page: &str, section: &str, quote: &str) -> SpecRef {
-    SpecRef {
-        page: page.into(),
-        section: section.into(),
-        quote: quote.into(),
-    }
-}
-
-/// `application/json` -> `json`, ... (the suite's own axis ids for the seven types).
-fn content_type_slug(ct: &str) -> &'static str {
-    match ct {
-        "application/json" => "json",
-        "text/json" => "text_json",
-        "application/xml" => "xml",
-        "text/xml" => "text_xml",
-        "application/x-www-form-urlencoded" => "form",
-        "application/json-patch+json" => "json_patch",
-        "application/merge-patch+json" => "merge_patch",
-        _ => "other",
-    }
-}
-
 impl Fault {
-    /// Every fault, in the order of the self-test table.
-    pub const ALL: [Fault; 53] = [
-        Fault::AuthBasicRefused,
-        Fault::AuthSoTicketRefused,
-        Fault::AuthBearerRefused,
-        Fault::AuthSoTicketSpelling,
-        Fault::AuthSessionRefused,
-        Fault::AuthXsrfNotRequired,
-        Fault::AuthXsrfUnchecked,
-        Fault::AuthBasicUnchecked,
-        Fault::AuthAnonymousAccepted,
-        Fault::AuthRefused403,
-        Fault::AuthAppTokenRefused,
-        Fault::ContentTypeRefused(REQUEST_TYPES[0]),
-        Fault::ContentTypeRefused(REQUEST_TYPES[1]),
-        Fault::ContentTypeRefused(REQUEST_TYPES[2]),
-        Fault::ContentTypeRefused(REQUEST_TYPES[3]),
-        Fault::ContentTypeRefused(REQUEST_TYPES[4]),
-        Fault::ContentTypeRefused(REQUEST_TYPES[5]),
-        Fault::ContentTypeRefused(REQUEST_TYPES[6]),
-        Fault::ContentTypeCharsetRefused,
-        Fault::ContentTypeUnlistedAccepted,
-        Fault::AcceptIgnored,
-        Fault::AcceptPatchTypes406,
-        Fault::AcceptQIgnored,
-        Fault::AcceptAbsent406,
-        Fault::XmlLabelledJson,
-        Fault::JsonLabelledTextPlain,
-        Fault::XmlRootRenamed,
-        Fault::XmlNamesCamelCase,
-        Fault::XmlNilAsText,
-        Fault::XmlDoubleEscaped,
-        Fault::SelectIgnored,
-        Fault::SelectNullsEverything,
-        Fault::SelectCaseSensitive,
-        Fault::SelectPathRefused,
-        Fault::IdAsString,
-        Fault::DeletedAsNumber,
-        Fault::RankMissing,
-        Fault::FieldPropertiesArray,
-        Fault::TableRightString,
-        Fault::SaveAnswers201,
-        Fault::DocSample500,
-        Fault::MalformedAnswered200,
-        Fault::GetNotDescribed,
-        Fault::ValueNotSaved,
-        Fault::TooltipNotSaved,
-        Fault::DeletedNotSaved,
-        Fault::NonAsciiMangled,
-        Fault::IdNotAssigned,
-        Fault::UpdateCreatesNew,
-        Fault::SaveNotPersisted,
-        Fault::DeletedListed,
-        Fault::AcceptLanguageRefused,
-        Fault::SoTimeZoneIdRefused,
-    ];
+    /// Every fault, in the order of the self-test table (the catalogue's).
+    pub const ALL: [Fault; CATALOGUE.len()] = {
+        let mut all = [Fault::AuthBasicRefused; CATALOGUE.len()];
+        let mut i = 0;
+        while i < all.len() {
+            all[i] = CATALOGUE[i].fault;
+            i += 1;
+        }
+        all
+    };
 
     /// The fault with this id.
     pub fn from_id(id: &str) -> Option<Fault> {
         Fault::ALL.into_iter().find(|f| f.id() == id)
     }
 
+    /// The fault's row in the catalogue.
+    fn entry(self) -> &'static Entry {
+        CATALOGUE
+            .iter()
+            .find(|e| e.fault == self)
+            .expect("every fault has a row in the catalogue (tested)")
+    }
+
     pub fn id(self) -> &'static str {
-        self.info().id
+        self.entry().id
     }
 
     pub fn level(self) -> Level {
-        self.info().level
+        self.entry().level
+    }
+
+    pub fn concern(self) -> &'static str {
+        self.entry().concern
     }
 
     /// Id, level, one-line description and the documentation sentence broken.
     pub fn info(self) -> FaultInfo {
-        use Level::{Must, Should};
-        let (id, level, description, spec) = match self {
-            Fault::AuthBasicRefused => (
-                "auth_basic_refused",
-                Must,
-                "valid Basic credentials are refused with 401",
-                spec("web-services-index.md", "RESTful headers", "BASIC authentication: Base64 Encode SuperOffice username:password"),
-            ),
-            Fault::AuthSoTicketRefused => (
-                "auth_soticket_refused",
-                Must,
-                "a valid SoTicket is refused with 401",
-                spec("web-services-index.md", "RESTful headers", "SOTICKET authentication. Pass the SuperOffice ticket (7T:abc123==) without any encoding."),
-            ),
-            Fault::AuthBearerRefused => (
-                "auth_bearer_refused",
-                Must,
-                "a valid Bearer token is refused with 401",
-                spec("web-services-index.md", "RESTful headers", "BEARER authentication. Pass along an access token (7A:abc123==) from SuperID."),
-            ),
-            Fault::AuthSoTicketSpelling => (
-                "auth_soticket_spelling",
-                Must,
-                "only the scheme spelling `SoTicket` is accepted; `SOTICKET` and `SOTicket` are refused",
-                spec("rest-webapi.md", "Calling (non-interactive request)", "authorization: SOTICKET 7T:"),
-            ),
-            Fault::AuthSessionRefused => (
-                "auth_session_refused",
-                Must,
-                "a valid X-XSRF-TOKEN with its session cookie (no Authorization) is refused with 401",
-                spec(SAVE_PAGE, "Request Headers", "If not using Authorization header, you must provide XSRF value from cookie or hidden input field"),
-            ),
-            Fault::AuthXsrfNotRequired => (
-                "auth_xsrf_not_required",
-                Must,
-                "the session cookie alone, without an X-XSRF-TOKEN header, is accepted",
-                spec("use-x-xsrf-token.md", "Cross site request forgery token", "the API requires that a special HTTP header is added to these requests."),
-            ),
-            Fault::AuthXsrfUnchecked => (
-                "auth_xsrf_unchecked",
-                Must,
-                "any X-XSRF-TOKEN value is accepted with the session cookie",
-                spec("use-x-xsrf-token.md", "Cross site request forgery token", "You must add an X-XSRF-TOKEN header with the random value from the input field."),
-            ),
-            Fault::AuthBasicUnchecked => (
-                "auth_basic_unchecked",
-                Must,
-                "Basic with a wrong user name or password is accepted",
-                spec("web-services-index.md", "Authentication and Authorization", "Every request needs a form of credential to verify ones identity."),
-            ),
-            Fault::AuthAnonymousAccepted => (
-                "auth_anonymous_accepted",
-                Must,
-                "a request with no credentials at all (no Authorization, X-XSRF-TOKEN or cookie) is accepted",
-                spec("use-x-xsrf-token.md", "Cross site request forgery token", MISSING_401_QUOTE),
-            ),
-            Fault::AuthRefused403 => (
-                "auth_refused_403",
-                Should,
-                "wrong credentials are answered 403 Forbidden instead of 401",
-                spec("use-x-xsrf-token.md", "Cross site request forgery token", MISSING_401_QUOTE),
-            ),
-            Fault::AuthAppTokenRefused => (
-                "auth_app_token_refused",
-                Must,
-                "a request carrying the documented SO-AppToken header is refused with 401",
-                spec(SAVE_PAGE, "Request Headers", "The application token that identifies the partner app. Used when calling Online WebAPI from a server."),
-            ),
-            Fault::ContentTypeRefused(ct) => (
-                match content_type_slug(ct) {
-                    "json" => "content_type_refused_json",
-                    "text_json" => "content_type_refused_text_json",
-                    "xml" => "content_type_refused_xml",
-                    "text_xml" => "content_type_refused_text_xml",
-                    "form" => "content_type_refused_form",
-                    "json_patch" => "content_type_refused_json_patch",
-                    "merge_patch" => "content_type_refused_merge_patch",
-                    _ => "content_type_refused_other",
-                },
-                Must,
-                match content_type_slug(ct) {
-                    "json" => "request bodies in `application/json` are refused with 415",
-                    "text_json" => "request bodies in `text/json` are refused with 415",
-                    "xml" => "request bodies in `application/xml` are refused with 415",
-                    "text_xml" => "request bodies in `text/xml` are refused with 415",
-                    "form" => "request bodies in `application/x-www-form-urlencoded` are refused with 415",
-                    "json_patch" => "request bodies in `application/json-patch+json` are refused with 415",
-                    "merge_patch" => "request bodies in `application/merge-patch+json` are refused with 415",
-                    _ => "request bodies in an unknown type are refused with 415",
-                },
-                spec(SAVE_PAGE, "Request Headers", CONTENT_TYPES_QUOTE),
-            ),
-            Fault::ContentTypeCharsetRefused => (
-                "content_type_charset_refused",
-                Must,
-                "a Content-Type with `; charset=utf-8`, as the sample request sends it, is refused with 415",
-                spec(SAVE_PAGE, "Sample request", "Content-Type: application/json; charset=utf-8"),
-            ),
-            Fault::ContentTypeUnlistedAccepted => (
-                "content_type_unlisted_accepted",
-                Should,
-                "a body in a Content-Type the page does not list (text/plain, ...) is read as JSON and saved",
-                spec(SAVE_PAGE, "Request Headers", "Content-type of the request body:"),
-            ),
-            Fault::AcceptIgnored => (
-                "accept_ignored",
-                Must,
-                "the Accept header is ignored: every response is JSON",
-                spec("http-headers.md", "Content types", ACCEPT_QUOTE),
-            ),
-            Fault::AcceptPatchTypes406 => (
-                "accept_patch_types_406",
-                Must,
-                "Accept `application/json-patch+json` or `application/merge-patch+json` is answered 406",
-                spec(SAVE_PAGE, "Request Headers", "Content-type(s) you would like the response in: `application/json`, `text/json`, `application/xml`, `text/xml`, `application/json-patch+json`, `application/merge-patch+json`"),
-            ),
-            Fault::AcceptQIgnored => (
-                "accept_q_ignored",
-                Should,
-                "q-values in Accept are ignored: the first listed type wins",
-                spec("http-headers.md", "Content types", ACCEPT_QUOTE),
-            ),
-            Fault::AcceptAbsent406 => (
-                "accept_absent_406",
-                Should,
-                "a request without an Accept header is answered 406",
-                spec("agents-webapi.md", "GET vs. POST", RESULT_QUOTE),
-            ),
-            Fault::XmlLabelledJson => (
-                "xml_labelled_json",
-                Must,
-                "XML response bodies are labelled `Content-Type: application/json`",
-                spec("agents-webapi.md", "GET vs. POST", RESULT_QUOTE),
-            ),
-            Fault::JsonLabelledTextPlain => (
-                "json_labelled_text_plain",
-                Must,
-                "JSON response bodies are labelled `Content-Type: text/plain`",
-                spec("agents-webapi.md", "GET vs. POST", RESULT_QUOTE),
-            ),
-            Fault::XmlRootRenamed => (
-                "xml_root_renamed",
-                Should,
-                "XML responses are rooted at `<SaveUserGroupResult>` instead of the carrier name",
-                spec("http-headers.md", "XML", "Returns an XML representation of the contact:"),
-            ),
-            Fault::XmlNamesCamelCase => (
-                "xml_names_camel_case",
-                Must,
-                "XML element names are camelCase (`<value>`, `<id>`) instead of the property names",
-                spec("http-headers.md", "XML", "<ContactEntity> <ContactId>123</ContactId> <Name>Elan Hoppski</Name>"),
-            ),
-            Fault::XmlNilAsText => (
-                "xml_nil_as_text",
-                Must,
-                "XML writes a null as the text `null` (a nulled-out field reads as the string \"null\")",
-                spec(SAVE_PAGE, "Query String Parameters", SELECT_QUOTE),
-            ),
-            Fault::XmlDoubleEscaped => (
-                "xml_double_escaped",
-                Must,
-                "XML responses escape `&`, `<`, `>` twice, so such names come back as `&amp;`",
-                spec(SAVE_PAGE, "POST Agents/User/SaveUserGroup", SAVE_QUOTE),
-            ),
-            Fault::SelectIgnored => (
-                "select_ignored",
-                Must,
-                "`$select` is ignored: every property is returned",
-                spec(SAVE_PAGE, "Query String Parameters", SELECT_QUOTE),
-            ),
-            Fault::SelectNullsEverything => (
-                "select_nulls_everything",
-                Must,
-                "`$select` nulls out the selected properties too",
-                spec(SAVE_PAGE, "Query String Parameters", "Optional comma separated list of properties to include in the result."),
-            ),
-            Fault::SelectCaseSensitive => (
-                "select_case_sensitive",
-                Should,
-                "`$select` names match only in the carrier's exact case (`value` selects nothing)",
-                spec(SAVE_PAGE, "Query String Parameters", "Other fields are then nulled out to reduce payload size: \"Name,department,category\"."),
-            ),
-            Fault::SelectPathRefused => (
-                "select_path_refused",
-                Should,
-                "a `$select` with an `a/b` path, like the page's own example, is refused with 400",
-                spec(SAVE_PAGE, "Query String Parameters", "POST /api/v1/Agents/User/SaveUserGroup?$select=name,department,category/id"),
-            ),
-            Fault::IdAsString => (
-                "id_as_string",
-                Must,
-                "`Id` is answered as a JSON string (`\"Id\": \"5\"`)",
-                spec(SAVE_PAGE, "Response body: UserGroup", ID_QUOTE),
-            ),
-            Fault::DeletedAsNumber => (
-                "deleted_as_number",
-                Must,
-                "`Deleted` is answered as a number, 0 or 1",
-                spec(SAVE_PAGE, "Response body: UserGroup", "| Deleted | bool |"),
-            ),
-            Fault::RankMissing => (
-                "rank_missing",
-                Must,
-                "`Rank` is left out of the response",
-                spec(SAVE_PAGE, "Response body: UserGroup", "| Rank | int32 | Rank order |"),
-            ),
-            Fault::FieldPropertiesArray => (
-                "field_properties_array",
-                Must,
-                "`FieldProperties` is answered as an array of entries instead of an object",
-                spec(SAVE_PAGE, "Response body: UserGroup", "| FieldProperties | object | Field property dictionary mapping field names to field access rights. |"),
-            ),
-            Fault::TableRightString => (
-                "table_right_string",
-                Must,
-                "`TableRight` is answered as the string `\"FULL\"` instead of a TableRight carrier",
-                spec(SAVE_PAGE, "Response body: UserGroup", "| TableRight | TableRight | The carrier's table right |"),
-            ),
-            Fault::SaveAnswers201 => (
-                "save_answers_201",
-                Must,
-                "a successful save is answered 201 Created",
-                spec(SAVE_PAGE, "Response:", "| 200 | OK |"),
-            ),
-            Fault::DocSample500 => (
-                "doc_sample_500",
-                Must,
-                "the documented sample request `{\"UserGroup\": null}` is answered 500",
-                spec("agents-webapi.md", "Agents WebAPI", "The agents do not return HTTP errors - a failed call will return NULL instead."),
-            ),
-            Fault::MalformedAnswered200 => (
-                "malformed_answered_200",
-                Should,
-                "a malformed body (broken syntax, `\"Id\": \"glops\"`) is answered 200 with null",
-                spec("agents-webapi.md", "Errors", "Happens when the request is malformed."),
-            ),
-            Fault::GetNotDescribed => (
-                "get_not_described",
-                Should,
-                "GET on the agent URL is answered 405 instead of describing the call",
-                spec("agents-webapi.md", "GET vs. POST", "GET this to get a description of the call."),
-            ),
-            Fault::ValueNotSaved => (
-                "value_not_saved",
-                Must,
-                "`Value` is ignored on save (a new group gets no name)",
-                spec(SAVE_PAGE, "POST Agents/User/SaveUserGroup", SAVE_QUOTE),
-            ),
-            Fault::TooltipNotSaved => (
-                "tooltip_not_saved",
-                Must,
-                "`Tooltip` is ignored on save",
-                spec(SAVE_PAGE, "POST Agents/User/SaveUserGroup", SAVE_QUOTE),
-            ),
-            Fault::DeletedNotSaved => (
-                "deleted_not_saved",
-                Must,
-                "`Deleted` is ignored on save (stays false)",
-                spec(SAVE_PAGE, "POST Agents/User/SaveUserGroup", DELETED_QUOTE),
-            ),
-            Fault::NonAsciiMangled => (
-                "non_ascii_mangled",
-                Must,
-                "non-ASCII characters in `Value` and `Tooltip` are saved as `?`",
-                spec(SAVE_PAGE, "POST Agents/User/SaveUserGroup", SAVE_QUOTE),
-            ),
-            Fault::IdNotAssigned => (
-                "id_not_assigned",
-                Must,
-                "a created group is answered with `Id` 0 (no primary key assigned)",
-                spec(SAVE_PAGE, "Response body: UserGroup", ID_QUOTE),
-            ),
-            Fault::UpdateCreatesNew => (
-                "update_creates_new",
-                Must,
-                "saving an existing `Id` creates a new group instead of updating that one",
-                spec(SAVE_PAGE, "POST Agents/User/SaveUserGroup", DELETED_QUOTE),
-            ),
-            Fault::SaveNotPersisted => (
-                "save_not_persisted",
-                Must,
-                "saves are answered as if stored, but nothing is stored",
-                spec(SAVE_PAGE, "POST Agents/User/SaveUserGroup", SAVE_QUOTE),
-            ),
-            Fault::DeletedListed => (
-                "deleted_listed",
-                Should,
-                "GetAllUserGroups lists deleted groups even with IncludeDeleted = false",
-                spec(SAVE_PAGE, "Response body: UserGroup", "Deleted equal to true means that this is a user group that no longer can be selected by the user."),
-            ),
-            Fault::AcceptLanguageRefused => (
-                "accept_language_refused",
-                Must,
-                "a request with Accept-Language, as the sample sends it, is refused with 400",
-                spec(SAVE_PAGE, "Request Headers", "Convert string references and multi-language values into a specified language (iso2) code."),
-            ),
-            Fault::SoTimeZoneIdRefused => (
-                "so_timezone_id_refused",
-                Must,
-                "SO-TimeZone with a numeric time-zone id is refused with 400",
-                spec("http-headers.md", "SO-TIMEZONE", "It can be either an ID or a time-zone name."),
-            ),
-        };
+        let e = self.entry();
         FaultInfo {
-            id,
-            level,
-            description,
-            spec,
-        }
-    }
-
-    /// The concern (case file) whose cases are about the broken behaviour. The self-test
-    /// under `cargo test` runs only these trials against the fault, to stay fast in a debug
-    /// build; `soconform selftest` runs the whole suite against every fault.
-    pub fn concern(self) -> &'static str {
-        match self {
-            Fault::AuthAppTokenRefused
-            | Fault::AcceptLanguageRefused
-            | Fault::SoTimeZoneIdRefused => "headers",
-            Fault::AuthBasicRefused
-            | Fault::AuthSoTicketRefused
-            | Fault::AuthBearerRefused
-            | Fault::AuthSoTicketSpelling
-            | Fault::AuthSessionRefused
-            | Fault::AuthXsrfNotRequired
-            | Fault::AuthXsrfUnchecked
-            | Fault::AuthBasicUnchecked
-            | Fault::AuthAnonymousAccepted
-            | Fault::AuthRefused403 => "auth",
-            Fault::ContentTypeRefused(_)
-            | Fault::ContentTypeCharsetRefused
-            | Fault::ContentTypeUnlistedAccepted
-            | Fault::AcceptPatchTypes406
-            | Fault::XmlRootRenamed
-            | Fault::XmlNamesCamelCase
-            | Fault::AcceptIgnored
-            | Fault::XmlLabelledJson
-            | Fault::JsonLabelledTextPlain => "content_types",
-            Fault::AcceptQIgnored | Fault::AcceptAbsent406 => "accept",
-            Fault::XmlNilAsText
-            | Fault::SelectIgnored
-            | Fault::SelectNullsEverything
-            | Fault::SelectCaseSensitive
-            | Fault::SelectPathRefused => "select",
-            Fault::XmlDoubleEscaped
-            | Fault::IdAsString
-            | Fault::DeletedAsNumber
-            | Fault::RankMissing
-            | Fault::FieldPropertiesArray
-            | Fault::TableRightString
-            | Fault::SaveAnswers201
-            | Fault::DocSample500
-            | Fault::MalformedAnswered200
-            | Fault::ValueNotSaved
-            | Fault::TooltipNotSaved
-            | Fault::NonAsciiMangled
-            | Fault::IdNotAssigned => "body",
-            Fault::GetNotDescribed
-            | Fault::DeletedNotSaved
-            | Fault::UpdateCreatesNew
-            | Fault::SaveNotPersisted
-            | Fault::DeletedListed => "persistence",
+            id: e.id,
+            level: e.level,
+            description: e.description,
+            spec: SpecRef {
+                page: e.page.into(),
+                section: e.section.into(),
+                quote: e.quote.into(),
+            },
         }
     }
 
