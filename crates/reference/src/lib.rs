@@ -18,6 +18,7 @@ pub mod form;
 pub mod handlers;
 pub mod latency;
 pub mod negotiate;
+pub mod operation;
 pub mod patch;
 pub mod request;
 pub mod select;

@@ -25,8 +25,8 @@ use crate::auth::{self, Authenticated, Refusal};
 use crate::carrier::{UserGroup, UserGroupInput, PROPERTIES};
 use crate::credentials::Credentials;
 use crate::error::ApiError;
-use crate::handlers::{self, AgentRequest, Operation, Outcome};
 use crate::negotiate::{REQUEST_TYPES, RESPONSE_TYPES};
+use crate::operation::{self, AgentRequest, Operation, Outcome};
 use crate::request::SaveRequest;
 use crate::store::Store;
 use crate::vocab::{essence, header as h, Level};
@@ -459,7 +459,7 @@ impl Fault {
                 let request = AgentRequest::Save(SaveRequest {
                     user_group: Some(input),
                 });
-                let mut outcome = handlers::execute(&scratch, request)?;
+                let mut outcome = operation::execute(&scratch, request)?;
                 if let (Outcome::One(g), true) = (&mut outcome, existing.is_empty()) {
                     g.id = UNSTORED_IDS.fetch_add(1, Ordering::Relaxed);
                 }
@@ -470,13 +470,13 @@ impl Fault {
                     .user_group
                     .as_ref()
                     .is_some_and(|g| g.id.unwrap_or(0) == 0);
-                let mut outcome = handlers::execute(store, AgentRequest::Save(req))?;
+                let mut outcome = operation::execute(store, AgentRequest::Save(req))?;
                 if let (Outcome::One(g), true) = (&mut outcome, creates) {
                     g.id = 0;
                 }
                 Ok(outcome)
             }
-            (_, request) => handlers::execute(store, request),
+            (_, request) => operation::execute(store, request),
         }
     }
 
@@ -555,7 +555,7 @@ impl Fault {
             *res.body_mut() = Body::from(body);
             res
         };
-        let res = handlers::render(content_type, value);
+        let res = operation::render(content_type, value);
         match self {
             Fault::SaveAnswers201 => {
                 let mut res = res;
