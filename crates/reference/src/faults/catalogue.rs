@@ -37,7 +37,7 @@ const DELETED_QUOTE: &str =
 const ID_QUOTE: &str = "| Id | int32 | Primary key |";
 const MISSING_401_QUOTE: &str = "will return HTTP error 401 Unauthorized.";
 
-pub const CATALOGUE: [Entry; 53] = [
+pub const CATALOGUE: [Entry; 55] = [
     Entry {
         fault: Fault::AuthBasicRefused,
         id: "auth_basic_refused",
@@ -279,6 +279,16 @@ pub const CATALOGUE: [Entry; 53] = [
         quote: RESULT_QUOTE,
     },
     Entry {
+        fault: Fault::AcceptTypeSubstituted,
+        id: "accept_type_substituted",
+        level: Should,
+        concern: "content_types",
+        description: "`text/json`, `text/xml` and the patch types are answered labelled `application/json` or `application/xml`",
+        page: SAVE_PAGE,
+        section: "Request Headers",
+        quote: "Content-type(s) you would like the response in: `application/json`, `text/json`, `application/xml`, `text/xml`, `application/json-patch+json`, `application/merge-patch+json`",
+    },
+    Entry {
         fault: Fault::XmlLabelledJson,
         id: "xml_labelled_json",
         level: Must,
@@ -377,6 +387,16 @@ pub const CATALOGUE: [Entry; 53] = [
         page: SAVE_PAGE,
         section: "Query String Parameters",
         quote: "POST /api/v1/Agents/User/SaveUserGroup?$select=name,department,category/id",
+    },
+    Entry {
+        fault: Fault::SelectUnknown500,
+        id: "select_unknown_500",
+        level: Must,
+        concern: "select",
+        description: "a `$select` naming a property the carrier does not have is answered 500",
+        page: "agents-webapi.md",
+        section: "Agents WebAPI",
+        quote: "The agents do not return HTTP errors - a failed call will return NULL instead.",
     },
     Entry {
         fault: Fault::IdAsString,

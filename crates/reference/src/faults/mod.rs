@@ -63,6 +63,9 @@ pub enum Fault {
     AcceptPatchTypes406,
     AcceptQIgnored,
     AcceptAbsent406,
+    /// Every listed type is answered as its family's base type (`text/json` and the patch
+    /// types as `application/json`, `text/xml` as `application/xml`).
+    AcceptTypeSubstituted,
     XmlLabelledJson,
     JsonLabelledTextPlain,
     // --- XML
@@ -75,6 +78,8 @@ pub enum Fault {
     SelectNullsEverything,
     SelectCaseSensitive,
     SelectPathRefused,
+    /// A `$select` naming a property the carrier does not have is answered 500.
+    SelectUnknown500,
     // --- property types
     IdAsString,
     DeletedAsNumber,
@@ -310,6 +315,10 @@ impl Fault {
             Fault::AcceptIgnored => Ok("application/json"),
             Fault::AcceptPatchTypes406 if chosen.contains("patch") => Err(not_acceptable()),
             Fault::AcceptAbsent406 if accept.is_empty() => Err(not_acceptable()),
+            // The way a stack with one formatter per family goes wrong: the label is the
+            // family's, not the type asked for.
+            Fault::AcceptTypeSubstituted if chosen.ends_with("xml") => Ok("application/xml"),
+            Fault::AcceptTypeSubstituted => Ok("application/json"),
             Fault::AcceptQIgnored => {
                 // The first listed documented type, whatever its quality value.
                 let first = accept
@@ -362,6 +371,22 @@ impl Fault {
             }
             Fault::SelectPathRefused if select.is_some_and(|s| s.contains('/')) => {
                 bad("$select paths are not supported")
+            }
+            // The way a lazy implementation goes wrong: it looks every selected name up
+            // and throws on one it does not know.
+            Fault::SelectUnknown500
+                if select.is_some_and(|s| {
+                    s.split(',').map(str::trim).any(|n| {
+                        let head = n.split('/').next().unwrap_or(n);
+                        !head.is_empty() && !PROPERTIES.iter().any(|p| p.eq_ignore_ascii_case(head))
+                    })
+                }) =>
+            {
+                Err(ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "An error has occurred.",
+                    format!("fault {}: unknown property in $select", self.id()),
+                ))
             }
             _ => Ok(()),
         }

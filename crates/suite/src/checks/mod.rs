@@ -25,21 +25,35 @@ pub enum Intrinsic {
     /// The plain JSON create a case's `setup` needs succeeded. Not capped either: it is
     /// the documented save itself, whatever the case that needed it checks.
     Setup,
+    /// No request of the trial (main, setup, read-back, health probe, cleanup) was
+    /// answered in the 5xx range: "The agents do not return HTTP errors - a failed call
+    /// will return NULL instead". Not capped: an info case fails on a 5xx too.
+    NoServerError,
+    /// When one listed type wins the Accept header (asked for by name, highest q), the
+    /// answer is in that very type, parameters aside; wildcards and ties accept any
+    /// listed type of the family (`media_family` checks that).
+    MediaType,
 }
 
 impl Intrinsic {
-    pub const ALL: [Intrinsic; 6] = [
+    pub const ALL: [Intrinsic; 8] = [
         Intrinsic::MediaFamily,
         Intrinsic::BodyDecodes,
         Intrinsic::Schema,
         Intrinsic::XmlRoot,
         Intrinsic::Answers,
         Intrinsic::Setup,
+        Intrinsic::NoServerError,
+        Intrinsic::MediaType,
     ];
 
-    /// Whether a case's level caps this check's (all but `answers` and `setup`).
+    /// Whether a case's level caps this check's (all but `answers`, `setup` and
+    /// `no_server_error`).
     pub fn capped(self) -> bool {
-        !matches!(self, Intrinsic::Answers | Intrinsic::Setup)
+        !matches!(
+            self,
+            Intrinsic::Answers | Intrinsic::Setup | Intrinsic::NoServerError
+        )
     }
 
     pub fn id(self) -> &'static str {
@@ -50,6 +64,8 @@ impl Intrinsic {
             Intrinsic::XmlRoot => "xml_root",
             Intrinsic::Answers => "answers",
             Intrinsic::Setup => "setup",
+            Intrinsic::NoServerError => "no_server_error",
+            Intrinsic::MediaType => "media_type",
         }
     }
 }
@@ -145,6 +161,56 @@ pub fn media_family(
     }
 }
 
+/// The one listed type an Accept header asks for by name with the highest q-value, when
+/// exactly one does and no wildcard ranks above it; `None` otherwise (a wildcard wins, a
+/// tie, or no listed type is named).
+pub fn asked_type(accept: &str, listed: &[String]) -> Option<String> {
+    let mut named: Vec<(f32, String)> = Vec::new();
+    let mut wildcard_q: f32 = 0.0;
+    for item in accept.split(',') {
+        let mut parts = item.split(';');
+        let media = vocab::essence(parts.next().unwrap_or(""));
+        if media.is_empty() {
+            continue;
+        }
+        let q = parts
+            .filter_map(|p| {
+                let p = p.trim();
+                p.strip_prefix("q=").or_else(|| p.strip_prefix("Q="))
+            })
+            .find_map(|v| v.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        if media.ends_with("/*") {
+            wildcard_q = wildcard_q.max(q);
+        } else if listed.iter().any(|l| vocab::essence(l) == media) {
+            named.push((q, media));
+        }
+    }
+    let best = named.iter().map(|(q, _)| *q).fold(0.0_f32, f32::max);
+    let winners: Vec<&String> = named
+        .iter()
+        .filter(|(q, _)| *q == best)
+        .map(|(_, m)| m)
+        .collect();
+    match winners.as_slice() {
+        [one] if best > 0.0 && best >= wildcard_q => Some((*one).clone()),
+        _ => None,
+    }
+}
+
+/// The answer is in the media type asked for (parameters such as `charset` aside).
+pub fn media_type(asked: &str, content_type: Option<&str>) -> Result<(), String> {
+    let got = content_type.map(vocab::essence).unwrap_or_default();
+    if got == vocab::essence(asked) {
+        Ok(())
+    } else {
+        Err(format!(
+            "asked for `{asked}`, which the page lists as a type \"you would like the response in\"; got Content-Type `{}`",
+            content_type.unwrap_or("(none)")
+        ))
+    }
+}
+
 /// The family an Accept header value prefers: the listed type with the highest q-value
 /// (ties go to the first); `None` when it prefers a wildcard or names no JSON/XML type.
 pub fn preferred_family(accept: &str) -> Option<MediaFamily> {
@@ -212,6 +278,19 @@ pub fn json_eq(a: &Value, b: &Value) -> bool {
     }
 }
 
+/// Every answer in the 5xx range, one line each (`purpose` names the request), or none.
+pub fn no_server_error<'a>(answers: impl Iterator<Item = (&'a str, u16)>) -> Result<(), String> {
+    let errors: Vec<String> = answers
+        .filter(|(_, status)| *status >= 500)
+        .map(|(purpose, status)| format!("the {purpose} request was answered {status}"))
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors.join("\n"))
+    }
+}
+
 /// A value for a message: JSON, cut at 80 characters.
 pub fn excerpt(v: &Value) -> String {
     let s = v.to_string();
@@ -226,6 +305,37 @@ pub fn excerpt(v: &Value) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn the_type_asked_for_by_name() {
+        let listed: Vec<String> = ["application/json", "text/json", "application/xml"]
+            .map(String::from)
+            .to_vec();
+        assert_eq!(
+            asked_type("text/json", &listed).as_deref(),
+            Some("text/json")
+        );
+        assert_eq!(
+            asked_type("application/xml;q=0.5, text/json", &listed).as_deref(),
+            Some("text/json")
+        );
+        assert_eq!(asked_type("*/*", &listed), None);
+        assert_eq!(asked_type("application/json, text/json", &listed), None);
+        assert_eq!(asked_type("text/json;q=0.5, */*", &listed), None);
+        assert_eq!(asked_type("text/plain", &listed), None);
+        assert!(media_type("text/json", Some("text/json; charset=utf-8")).is_ok());
+        assert!(media_type("text/json", Some("application/json")).is_err());
+        assert!(media_type("text/json", None).is_err());
+    }
+
+    #[test]
+    fn server_errors_are_named_by_request() {
+        assert!(no_server_error([("main", 200), ("health", 404)].into_iter()).is_ok());
+        assert_eq!(
+            no_server_error([("main", 500), ("cleanup", 200), ("read-back", 503)].into_iter()),
+            Err("the main request was answered 500\nthe read-back request was answered 503".into())
+        );
+    }
 
     #[test]
     fn status_patterns() {

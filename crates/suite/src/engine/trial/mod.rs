@@ -114,6 +114,7 @@ pub(super) async fn run(
     };
     lifecycle::cleanup(&mut st).await;
     verify::answers(&mut st);
+    verify::no_server_error(&mut st);
     let verdict = match (skip, verify::budget_reached(&st.exchanges)) {
         (Some(reason), _) => Verdict::Skipped(engine.redactor.text(&reason)),
         (None, Some(max)) => verify::budget_verdict(&st.results, max),

@@ -74,6 +74,20 @@ fn body(
     let family = match checks::media_family(expected, content_type) {
         Ok(f) => {
             st.intrinsic(Intrinsic::MediaFamily, Ok(()));
+            // The family is right; the very type asked for is a should (case media
+            // overrides leave it out: they expect another family on purpose).
+            if case.expect.media.is_none() {
+                let asked = spec
+                    .accept
+                    .as_ref()
+                    .and_then(|a| checks::asked_type(&a.value, &endpoint.description.accept_types));
+                if let Some(asked) = asked {
+                    st.intrinsic(
+                        Intrinsic::MediaType,
+                        checks::media_type(&asked, content_type),
+                    );
+                }
+            }
             f
         }
         Err(e) => {
@@ -283,6 +297,19 @@ pub(super) fn answers(st: &mut State<'_>) {
         .collect();
     if !unanswered.is_empty() {
         st.intrinsic(Intrinsic::Answers, Err(unanswered.join("\n")));
+    }
+}
+
+/// One `no_server_error` result (must, never capped) naming every request of the trial
+/// answered 5xx; nothing when none was. An info case fails on it too: the agents page
+/// says "The agents do not return HTTP errors".
+pub(super) fn no_server_error(st: &mut State<'_>) {
+    let answers = st
+        .exchanges
+        .iter()
+        .filter_map(|e| e.response.as_ref().ok().map(|r| (e.purpose, r.status)));
+    if let Err(e) = checks::no_server_error(answers) {
+        st.intrinsic(Intrinsic::NoServerError, Err(e));
     }
 }
 
