@@ -141,11 +141,7 @@ fn run(args: &RunArgs) -> Result<u8, String> {
             println!("peak_rss_mib={p:.1}");
         }
     }
-    let failed = outcome
-        .reports
-        .iter()
-        .any(|r| r.verdict.fails_run(args.strict));
-    Ok(if failed { exit::FAILED } else { exit::OK })
+    Ok(outcome.verdict(args.strict).exit_code())
 }
 
 pub fn select_specs(suite: &Suite, args: &RunArgs) -> Result<Vec<TrialSpec>, String> {

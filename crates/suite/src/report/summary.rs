@@ -1,7 +1,7 @@
 //! The per-concern table printed at the end of every run.
 
 use crate::checks::Verdict;
-use crate::engine::TrialReport;
+use crate::engine::{RunVerdict, TrialReport};
 use crate::vocab::Level;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -98,13 +98,13 @@ pub fn by_level<'a>(reports: impl IntoIterator<Item = &'a TrialReport>) -> [Leve
 
 /// The run's verdict line. Skipped trials are named: a run that skipped most of the matrix
 /// (unconfigured schemes, an exhausted request budget) must not read like a full pass.
-pub fn verdict_line(total: &Counts, strict: bool) -> String {
-    let base = if total.fail > 0 || (strict && total.warn > 0) {
-        "NOT CONFORMANT"
-    } else if total.warn > 0 {
-        "CONFORMANT (with should-level warnings; --strict fails on them)"
-    } else {
-        "CONFORMANT"
+pub fn verdict_line(verdict: RunVerdict, total: &Counts) -> String {
+    let base = match verdict {
+        RunVerdict::NotConformant => "NOT CONFORMANT",
+        RunVerdict::ConformantWithWarnings => {
+            "CONFORMANT (with should-level warnings; --strict fails on them)"
+        }
+        RunVerdict::Conformant => "CONFORMANT",
     };
     if total.skipped > 0 {
         format!(
@@ -162,6 +162,7 @@ pub fn render(reports: &[TrialReport], strict: bool) -> String {
         );
     }
     row(&mut out, "total", &total, by_level(reports));
-    let _ = writeln!(out, "\nverdict: {}", verdict_line(&total, strict));
+    let verdict = RunVerdict::of(reports, strict);
+    let _ = writeln!(out, "\nverdict: {}", verdict_line(verdict, &total));
     out
 }
