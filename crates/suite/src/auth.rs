@@ -26,6 +26,124 @@ pub enum AuthMode {
     CookieWithoutXsrf,
     /// The X-XSRF-TOKEN header without the session cookie.
     XsrfWithoutCookie,
+    /// A near miss of a configured credential, as a half-checked server would accept it.
+    NearMiss(NearMiss),
+}
+
+/// Credentials derived from the configured ones, each wrong in the one way a careless
+/// check would not notice. Every one must be refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NearMiss {
+    /// Basic: the configured user with a wrong password (a check of the user name only).
+    BasicUser,
+    /// Basic: a wrong user with the configured password (a check of the password only).
+    BasicPassword,
+    /// Basic: the configured pair with one more character (a prefix comparison).
+    BasicLonger,
+    /// SoTicket: the configured ticket with one more character.
+    TicketLonger,
+    /// SoTicket: the configured ticket without its last character.
+    TicketShorter,
+    /// SoTicket: the configured ticket with its letters' case swapped.
+    TicketCase,
+    /// Bearer: the configured token with one more character.
+    BearerLonger,
+    /// Bearer: the configured token without its last character.
+    BearerShorter,
+    /// Bearer: the configured token with its letters' case swapped.
+    BearerCase,
+    /// The configured X-XSRF-TOKEN with the session cookie's names but other values (a
+    /// check of the cookie's presence or name only).
+    CookieValue,
+}
+
+impl NearMiss {
+    pub const ALL: [NearMiss; 10] = [
+        NearMiss::BasicUser,
+        NearMiss::BasicPassword,
+        NearMiss::BasicLonger,
+        NearMiss::TicketLonger,
+        NearMiss::TicketShorter,
+        NearMiss::TicketCase,
+        NearMiss::BearerLonger,
+        NearMiss::BearerShorter,
+        NearMiss::BearerCase,
+        NearMiss::CookieValue,
+    ];
+
+    /// The token in trial names (`near-basic-user`, ...).
+    pub fn token(self) -> &'static str {
+        match self {
+            NearMiss::BasicUser => "near-basic-user",
+            NearMiss::BasicPassword => "near-basic-password",
+            NearMiss::BasicLonger => "near-basic-longer",
+            NearMiss::TicketLonger => "near-ticket-longer",
+            NearMiss::TicketShorter => "near-ticket-shorter",
+            NearMiss::TicketCase => "near-ticket-case",
+            NearMiss::BearerLonger => "near-bearer-longer",
+            NearMiss::BearerShorter => "near-bearer-shorter",
+            NearMiss::BearerCase => "near-bearer-case",
+            NearMiss::CookieValue => "near-cookie-value",
+        }
+    }
+
+    /// The wrong value derived from `configured` (a `user:password` pair for the Basic
+    /// ones, a ticket or token, a `name=value; ...` cookie), or `None` when this
+    /// credential cannot be wrong in that way (a token without letters has no other case).
+    pub fn derive(self, configured: &str) -> Option<String> {
+        let longer = || format!("{configured}x");
+        let shorter = || {
+            let mut s = configured.to_string();
+            s.pop();
+            Some(s).filter(|s| !s.is_empty())
+        };
+        let swapped = || {
+            let s: String = configured
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_lowercase() {
+                        c.to_ascii_uppercase()
+                    } else {
+                        c.to_ascii_lowercase()
+                    }
+                })
+                .collect();
+            Some(s).filter(|s| s != configured)
+        };
+        match self {
+            NearMiss::BasicUser => {
+                let (user, password) = configured.split_once(':')?;
+                let wrong = if password == "soconform-wrong-password" {
+                    "soconform-other-password"
+                } else {
+                    "soconform-wrong-password"
+                };
+                Some(format!("{user}:{wrong}"))
+            }
+            NearMiss::BasicPassword => {
+                let (user, password) = configured.split_once(':')?;
+                let wrong = if user == "soconform-nobody" {
+                    "soconform-other"
+                } else {
+                    "soconform-nobody"
+                };
+                Some(format!("{wrong}:{password}"))
+            }
+            NearMiss::BasicLonger | NearMiss::TicketLonger | NearMiss::BearerLonger => {
+                Some(longer())
+            }
+            NearMiss::TicketShorter | NearMiss::BearerShorter => shorter(),
+            NearMiss::TicketCase | NearMiss::BearerCase => swapped(),
+            NearMiss::CookieValue => {
+                let pairs: Vec<String> = configured
+                    .split(';')
+                    .filter_map(|p| p.split_once('='))
+                    .map(|(n, v)| format!("{}={}x", n.trim(), v.trim()))
+                    .collect();
+                Some(pairs.join("; ")).filter(|s| !s.is_empty())
+            }
+        }
+    }
 }
 
 impl AuthMode {
@@ -45,6 +163,9 @@ impl AuthMode {
             "unknown-scheme" => AuthMode::UnknownScheme,
             "cookie-without-xsrf" => AuthMode::CookieWithoutXsrf,
             "xsrf-without-cookie" => AuthMode::XsrfWithoutCookie,
+            t if t.starts_with("near-") => {
+                AuthMode::NearMiss(NearMiss::ALL.into_iter().find(|n| n.token() == t)?)
+            }
             _ => {
                 let spelling = token.strip_prefix("soticket:")?;
                 AuthMode::Scheme(AuthScheme::SoTicket {
@@ -67,6 +188,7 @@ impl AuthMode {
             AuthMode::UnknownScheme => "unknown-scheme".into(),
             AuthMode::CookieWithoutXsrf => "cookie-without-xsrf".into(),
             AuthMode::XsrfWithoutCookie => "xsrf-without-cookie".into(),
+            AuthMode::NearMiss(n) => n.token().into(),
         }
     }
 
@@ -87,6 +209,43 @@ mod tests {
     use super::*;
 
     #[test]
+    fn near_misses_are_wrong_in_one_way() {
+        let d = |n: NearMiss, c: &str| n.derive(c);
+        assert_eq!(
+            d(NearMiss::BasicUser, "tje0:Tje0").as_deref(),
+            Some("tje0:soconform-wrong-password")
+        );
+        assert_eq!(
+            d(NearMiss::BasicPassword, "tje0:Tje0").as_deref(),
+            Some("soconform-nobody:Tje0")
+        );
+        assert_eq!(
+            d(NearMiss::BasicLonger, "tje0:Tje0").as_deref(),
+            Some("tje0:Tje0x")
+        );
+        assert_eq!(
+            d(NearMiss::TicketShorter, "7T:abc=").as_deref(),
+            Some("7T:abc")
+        );
+        assert_eq!(
+            d(NearMiss::TicketCase, "7T:abc=").as_deref(),
+            Some("7t:ABC=")
+        );
+        assert_eq!(d(NearMiss::BearerCase, "123"), None);
+        assert_eq!(d(NearMiss::BearerShorter, "1"), None);
+        assert_eq!(
+            d(NearMiss::CookieValue, "a=1; b=2").as_deref(),
+            Some("a=1x; b=2x")
+        );
+        assert_eq!(d(NearMiss::BasicUser, "no-colon"), None);
+        for n in NearMiss::ALL {
+            if let Some(v) = n.derive("user:Secret-7") {
+                assert_ne!(v, "user:Secret-7", "{n:?}");
+            }
+        }
+    }
+
+    #[test]
     fn tokens_round_trip() {
         for t in [
             "basic",
@@ -105,6 +264,13 @@ mod tests {
             let m = AuthMode::parse_single(t).expect(t);
             assert_eq!(m.token(), t);
         }
+        for n in NearMiss::ALL {
+            assert_eq!(
+                AuthMode::parse_single(n.token()),
+                Some(AuthMode::NearMiss(n))
+            );
+        }
+        assert!(AuthMode::parse_single("near-nothing").is_none());
         let m = AuthMode::parse_single("soticket:SOTICKET").expect("spelling");
         assert_eq!(m.token(), "soticket-SOTICKET");
         assert!(AuthMode::parse_single("digest").is_none());

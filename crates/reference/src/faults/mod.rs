@@ -53,6 +53,15 @@ pub enum Fault {
     AuthAnonymousAccepted,
     AuthRefused403,
     AuthAppTokenRefused,
+    // --- half-checked credentials: each accepts one near miss of a configured credential
+    AuthBasicUserOnly,
+    AuthBasicPasswordOnly,
+    AuthBasicPrefix,
+    AuthTicketPrefix,
+    AuthTicketCaseInsensitive,
+    AuthBearerPrefix,
+    AuthBearerCaseInsensitive,
+    AuthCookieNameOnly,
     // --- request Content-Type
     /// Request bodies in this documented type (one of [`REQUEST_TYPES`]) are refused.
     ContentTypeRefused(&'static str),
@@ -189,7 +198,15 @@ impl Fault {
             | Fault::AuthBasicUnchecked
             | Fault::AuthAnonymousAccepted
             | Fault::AuthRefused403
-            | Fault::AuthAppTokenRefused => true,
+            | Fault::AuthAppTokenRefused
+            | Fault::AuthBasicUserOnly
+            | Fault::AuthBasicPasswordOnly
+            | Fault::AuthBasicPrefix
+            | Fault::AuthTicketPrefix
+            | Fault::AuthTicketCaseInsensitive
+            | Fault::AuthBearerPrefix
+            | Fault::AuthBearerCaseInsensitive
+            | Fault::AuthCookieNameOnly => true,
             Fault::DeletedListed => op == Operation::GetAllUserGroups,
             _ => op == Operation::SaveUserGroup,
         }
@@ -288,7 +305,74 @@ impl Fault {
                     "fault auth_app_token_refused: SO-AppToken is not accepted.",
                 ))
             }
+            (_, Err(_)) => self.half_checked(headers, creds).map_or(decided, Ok),
             _ => decided,
+        }
+    }
+
+    /// What a server that checks only part of a credential accepts on top of what the
+    /// correct check does: the ways real implementations go wrong (a user name compared,
+    /// the password not; a prefix compared; case ignored; a cookie's names looked at).
+    fn half_checked(self, headers: &HeaderMap, creds: &Credentials) -> Option<Authenticated> {
+        let prefix = |given: &str, want: &str| {
+            !given.is_empty() && (given.starts_with(want) || want.starts_with(given))
+        };
+        let authorization = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
+        let Some(value) = authorization else {
+            // The session: the right X-XSRF-TOKEN and a cookie with the configured names.
+            if self != Fault::AuthCookieNameOnly {
+                return None;
+            }
+            let token = headers.get(h::XSRF_TOKEN)?.to_str().ok()?;
+            let (want_token, want_cookie) = (creds.xsrf_token.as_ref()?, creds.cookie.as_ref()?);
+            let sent = headers.get(header::COOKIE)?.to_str().ok()?;
+            let names = |c: &str| -> Vec<String> {
+                c.split(';')
+                    .filter_map(|p| p.split_once('=').map(|(n, _)| n.trim().to_string()))
+                    .collect()
+            };
+            let sent_names = names(sent);
+            let all_named = names(want_cookie.expose())
+                .iter()
+                .all(|n| sent_names.contains(n));
+            return (token == want_token.expose() && all_named).then_some(Authenticated::Session);
+        };
+        let (scheme, given) = value.trim().split_once([' ', '\t'])?;
+        let given = given.trim();
+        match (self, scheme.to_ascii_lowercase().as_str()) {
+            (
+                Fault::AuthBasicUserOnly | Fault::AuthBasicPasswordOnly | Fault::AuthBasicPrefix,
+                "basic",
+            ) => {
+                use base64::Engine as _;
+                let want = creds.basic.as_ref()?.expose();
+                let decoded = base64::engine::general_purpose::STANDARD
+                    .decode(given)
+                    .ok()?;
+                let decoded = String::from_utf8(decoded).ok()?;
+                let ((u, p), (wu, wp)) = (decoded.split_once(':')?, want.split_once(':')?);
+                let accepted = match self {
+                    Fault::AuthBasicUserOnly => u == wu,
+                    Fault::AuthBasicPasswordOnly => p == wp,
+                    _ => prefix(&decoded, want),
+                };
+                accepted.then_some(Authenticated::Basic)
+            }
+            (Fault::AuthTicketPrefix, "soticket") => {
+                prefix(given, creds.ticket.as_ref()?.expose()).then_some(Authenticated::SoTicket)
+            }
+            (Fault::AuthTicketCaseInsensitive, "soticket") => given
+                .eq_ignore_ascii_case(creds.ticket.as_ref()?.expose())
+                .then_some(Authenticated::SoTicket),
+            (Fault::AuthBearerPrefix, "bearer") => {
+                prefix(given, creds.bearer.as_ref()?.expose()).then_some(Authenticated::Bearer)
+            }
+            (Fault::AuthBearerCaseInsensitive, "bearer") => given
+                .eq_ignore_ascii_case(creds.bearer.as_ref()?.expose())
+                .then_some(Authenticated::Bearer),
+            _ => None,
         }
     }
 

@@ -1,6 +1,6 @@
 //! Request headers for an auth mode, from the configured credentials.
 
-use crate::auth::AuthMode;
+use crate::auth::{AuthMode, NearMiss};
 use crate::credentials::{env, Credential, Credentials};
 use crate::vocab::{header, AuthScheme};
 use base64::Engine as _;
@@ -104,7 +104,78 @@ pub fn auth_headers(
                 need(&c.xsrf_token, env::XSRF_TOKEN, "the XSRF token")?.to_string(),
             )]
         }
+        AuthMode::NearMiss(n) => {
+            let (configured, var, what) = near_miss_source(*n, c);
+            let configured = need(configured, var, what)?;
+            let wrong = n.derive(configured).ok_or_else(|| {
+                AuthUnavailable(format!(
+                    "{what} (from {var}) cannot be wrong in the way `{}` needs",
+                    n.token()
+                ))
+            })?;
+            match n {
+                NearMiss::BasicUser | NearMiss::BasicPassword | NearMiss::BasicLonger => {
+                    authz(basic(&wrong))
+                }
+                NearMiss::TicketLonger | NearMiss::TicketShorter | NearMiss::TicketCase => {
+                    authz(format!("SoTicket {wrong}"))
+                }
+                NearMiss::BearerLonger | NearMiss::BearerShorter | NearMiss::BearerCase => {
+                    authz(format!("Bearer {wrong}"))
+                }
+                NearMiss::CookieValue => vec![
+                    ("Cookie".into(), wrong),
+                    (
+                        header::XSRF_TOKEN.into(),
+                        need(&c.xsrf_token, env::XSRF_TOKEN, "the XSRF token")?.to_string(),
+                    ),
+                ],
+            }
+        }
     })
+}
+
+/// The configured credential a near miss is derived from, its variable and its name.
+fn near_miss_source(
+    n: NearMiss,
+    c: &Credentials,
+) -> (&Option<Credential>, &'static str, &'static str) {
+    match n {
+        NearMiss::BasicUser | NearMiss::BasicPassword | NearMiss::BasicLonger => {
+            (&c.basic, env::BASIC, "Basic")
+        }
+        NearMiss::TicketLonger | NearMiss::TicketShorter | NearMiss::TicketCase => {
+            (&c.ticket, env::TICKET, "SoTicket")
+        }
+        NearMiss::BearerLonger | NearMiss::BearerShorter | NearMiss::BearerCase => {
+            (&c.bearer, env::BEARER, "Bearer")
+        }
+        NearMiss::CookieValue => (&c.cookie, env::COOKIE, "the session cookie"),
+    }
+}
+
+/// Every near miss of the configured credentials as it travels (the raw value, and for
+/// Basic its base64): secrets in all but name, so the redactor masks them too.
+pub fn near_miss_secrets(c: &Credentials) -> Vec<String> {
+    let mut out = Vec::new();
+    for n in NearMiss::ALL {
+        let (configured, _, _) = near_miss_source(n, c);
+        let Some(wrong) = configured.as_ref().and_then(|v| n.derive(v.expose())) else {
+            continue;
+        };
+        if matches!(
+            n,
+            NearMiss::BasicUser | NearMiss::BasicPassword | NearMiss::BasicLonger
+        ) {
+            out.push(base64::engine::general_purpose::STANDARD.encode(&wrong));
+            // The user name alone is not a secret; what follows it is.
+            if let Some((_, rest)) = wrong.split_once(':') {
+                out.push(rest.to_string());
+            }
+        }
+        out.push(wrong);
+    }
+    out
 }
 
 #[cfg(test)]

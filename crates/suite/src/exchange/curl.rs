@@ -2,6 +2,7 @@
 //! are read from the same `SOCONF_*` variables the suite uses.
 
 use super::{Redactor, Request};
+use crate::auth::NearMiss;
 use crate::credentials::env;
 
 fn quote(s: &str) -> String {
@@ -9,6 +10,35 @@ fn quote(s: &str) -> String {
 }
 
 pub fn command(request: &Request, redactor: &Redactor) -> String {
+    command_for(request, redactor, None)
+}
+
+/// The shell form of a near miss's credential header, derived from the `SOCONF_*`
+/// variable the way the suite derives it (see [`NearMiss::derive`]), so the command
+/// sends the same wrong credential and reproduces the refusal.
+fn near_miss_header(n: NearMiss) -> String {
+    let basic =
+        |expr: String| format!("\"Authorization: Basic $(printf %s \"{expr}\" | base64 -w0)\"");
+    let swap = |var: &str| format!("$(printf %s \"${var}\" | tr a-zA-Z A-Za-z)");
+    match n {
+        NearMiss::BasicUser => basic(format!("${{{}%%:*}}:soconform-wrong-password", env::BASIC)),
+        NearMiss::BasicPassword => basic(format!("soconform-nobody:${{{}#*:}}", env::BASIC)),
+        NearMiss::BasicLonger => basic(format!("${{{}}}x", env::BASIC)),
+        NearMiss::TicketLonger => format!("\"Authorization: SoTicket ${{{}}}x\"", env::TICKET),
+        NearMiss::TicketShorter => format!("\"Authorization: SoTicket ${{{}%?}}\"", env::TICKET),
+        NearMiss::TicketCase => format!("\"Authorization: SoTicket {}\"", swap(env::TICKET)),
+        NearMiss::BearerLonger => format!("\"Authorization: Bearer ${{{}}}x\"", env::BEARER),
+        NearMiss::BearerShorter => format!("\"Authorization: Bearer ${{{}%?}}\"", env::BEARER),
+        NearMiss::BearerCase => format!("\"Authorization: Bearer {}\"", swap(env::BEARER)),
+        NearMiss::CookieValue => format!(
+            "\"Cookie: $(printf %s \"${}\" | sed 's/; */;/g; s/;/x; /g; s/$/x/')\"",
+            env::COOKIE
+        ),
+    }
+}
+
+/// [`command`] for a request whose credential is the near miss `near`, when it is one.
+pub fn command_for(request: &Request, redactor: &Redactor, near: Option<NearMiss>) -> String {
     let mut parts = vec![
         "curl -sS -i".to_string(),
         format!("-X {}", request.method),
@@ -16,33 +46,39 @@ pub fn command(request: &Request, redactor: &Redactor) -> String {
     ];
     for (name, value) in &request.headers {
         let lower = name.to_ascii_lowercase();
-        let header = match lower.as_str() {
-            "authorization" => match value.split_once(' ') {
-                Some((scheme, _))
-                    if scheme.eq_ignore_ascii_case("basic") && redactor.text(value) != *value =>
-                {
-                    format!(
-                        "\"Authorization: Basic $(printf %s \"${}\" | base64 -w0)\"",
-                        env::BASIC
-                    )
+        let header = match (lower.as_str(), near) {
+            ("authorization", Some(n)) if n != NearMiss::CookieValue => near_miss_header(n),
+            ("cookie", Some(n @ NearMiss::CookieValue)) => near_miss_header(n),
+            _ => match lower.as_str() {
+                "authorization" => match value.split_once(' ') {
+                    Some((scheme, _))
+                        if scheme.eq_ignore_ascii_case("basic")
+                            && redactor.text(value) != *value =>
+                    {
+                        format!(
+                            "\"Authorization: Basic $(printf %s \"${}\" | base64 -w0)\"",
+                            env::BASIC
+                        )
+                    }
+                    Some((scheme, _))
+                        if scheme.eq_ignore_ascii_case("bearer")
+                            && redactor.text(value) != *value =>
+                    {
+                        format!("\"Authorization: Bearer ${}\"", env::BEARER)
+                    }
+                    Some((scheme, _)) if redactor.text(value) != *value => {
+                        format!("\"Authorization: {scheme} ${}\"", env::TICKET)
+                    }
+                    // A made-up credential (a refusal case) is not a secret: show it.
+                    _ => quote(&format!("{name}: {value}")),
+                },
+                "cookie" => format!("\"Cookie: ${}\"", env::COOKIE),
+                "x-xsrf-token" if redactor.text(value) != *value => {
+                    format!("\"{name}: ${}\"", env::XSRF_TOKEN)
                 }
-                Some((scheme, _))
-                    if scheme.eq_ignore_ascii_case("bearer") && redactor.text(value) != *value =>
-                {
-                    format!("\"Authorization: Bearer ${}\"", env::BEARER)
-                }
-                Some((scheme, _)) if redactor.text(value) != *value => {
-                    format!("\"Authorization: {scheme} ${}\"", env::TICKET)
-                }
-                // A made-up credential (a refusal case) is not a secret: show it.
-                _ => quote(&format!("{name}: {value}")),
+                "so-apptoken" => format!("\"{name}: ${}\"", env::APP_TOKEN),
+                _ => quote(&format!("{name}: {}", redactor.text(value))),
             },
-            "cookie" => format!("\"Cookie: ${}\"", env::COOKIE),
-            "x-xsrf-token" if redactor.text(value) != *value => {
-                format!("\"{name}: ${}\"", env::XSRF_TOKEN)
-            }
-            "so-apptoken" => format!("\"{name}: ${}\"", env::APP_TOKEN),
-            _ => quote(&format!("{name}: {}", redactor.text(value))),
         };
         parts.push(format!("-H {header}"));
     }
@@ -57,6 +93,34 @@ pub fn command(request: &Request, redactor: &Redactor) -> String {
 mod tests {
     use super::*;
     use crate::credentials::{Credential, Credentials};
+
+    #[test]
+    fn near_misses_are_derived_in_the_shell_as_the_suite_derives_them() {
+        let c = Credentials {
+            ticket: Some(Credential::user("7T:abcdef==")),
+            ..Default::default()
+        };
+        let r = Redactor::new(&c);
+        let req = |v: &str| Request {
+            method: "POST".into(),
+            url: "http://h/x".into(),
+            headers: vec![("Authorization".into(), v.into())],
+            body: None,
+            body_label: None,
+        };
+        let cmd = command_for(
+            &req("SoTicket 7T:abcdef="),
+            &r,
+            Some(NearMiss::TicketShorter),
+        );
+        assert!(cmd.contains("${SOCONF_TICKET%?}"), "{cmd}");
+        assert!(!cmd.contains("abcdef"), "{cmd}");
+        let cmd = command_for(&req("SoTicket 7t:ABCDEF=="), &r, Some(NearMiss::TicketCase));
+        assert!(
+            cmd.contains("tr a-zA-Z A-Za-z") && !cmd.contains("ABCDEF"),
+            "{cmd}"
+        );
+    }
 
     #[test]
     fn secrets_become_variables() {

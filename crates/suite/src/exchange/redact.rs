@@ -23,9 +23,13 @@ pub struct Redactor {
 
 impl Redactor {
     pub fn new(credentials: &Credentials) -> Self {
-        Redactor {
-            secrets: credentials.secret_values(),
-        }
+        let mut secrets = credentials.secret_values();
+        // A near miss of a secret (one character off, another case) reveals it.
+        secrets.extend(super::auth_headers::near_miss_secrets(credentials));
+        secrets.retain(|s| !s.is_empty());
+        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        secrets.dedup();
+        Redactor { secrets }
     }
 
     pub fn text(&self, s: &str) -> String {

@@ -19,6 +19,7 @@ pub(super) use calls::{find_by_prefix, mark_deleted};
 pub(super) use request::generated_for;
 
 use super::{Engine, TrialReport};
+use crate::auth::AuthMode;
 use crate::cases::{Case, Setup};
 use crate::checks::{CheckResult, Intrinsic, Verdict};
 use crate::exchange::{auth_headers, curl, Exchange, Request, Response};
@@ -246,7 +247,13 @@ fn report(mut st: State<'_>, spec: &TrialSpec, verdict: Verdict, t0: Instant) ->
         level: case.level,
         spec: case.spec.clone(),
         verdict,
-        curl: main.map(|e| curl::command(&e.request, redactor)),
+        curl: main.map(|e| {
+            let near = match spec.auth {
+                AuthMode::NearMiss(n) => Some(n),
+                _ => None,
+            };
+            curl::command_for(&e.request, redactor, near)
+        }),
         exchanges: st.exchanges.iter().map(|e| e.redacted(redactor)).collect(),
         // Check messages and notes quote what the server sent, which may echo a secret.
         results: st
