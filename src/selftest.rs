@@ -18,7 +18,7 @@ use crate::suite::Suite;
 use crate::target::{Limits, Target};
 use crate::trial_name::TrialName;
 use crate::vocab::Level;
-use soconform_reference::{self as reference, Fault};
+use soconform_reference::{self as reference, Fault, Profile};
 use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::Instant;
@@ -52,8 +52,10 @@ impl Default for Options {
 /// What the suite said about one server.
 #[derive(Debug, Clone)]
 pub struct ServerRun {
-    /// `None`: the clean server.
+    /// `None`: a clean server.
     pub fault: Option<Fault>,
+    /// Which clean server (a fault always bends the reference profile).
+    pub profile: Profile,
     pub trials: usize,
     /// Trials that fail a run at default settings (verdict `fail`), in trial order.
     pub failed: Vec<String>,
@@ -66,7 +68,12 @@ pub struct ServerRun {
 }
 
 impl ServerRun {
-    fn from_reports(fault: Option<Fault>, reports: &[TrialReport], seconds: f64) -> ServerRun {
+    fn from_reports(
+        fault: Option<Fault>,
+        profile: Profile,
+        reports: &[TrialReport],
+        seconds: f64,
+    ) -> ServerRun {
         let pick = |strict: bool| -> Vec<&TrialReport> {
             reports
                 .iter()
@@ -78,6 +85,7 @@ impl ServerRun {
         let first_message = pick(strict).first().map(|r| failure_message(r));
         ServerRun {
             fault,
+            profile,
             trials: reports.len(),
             failed: names(&pick(false)),
             failed_strict: names(&pick(true)),
@@ -108,15 +116,21 @@ impl ServerRun {
 /// Everything the self-test found.
 #[derive(Debug, Clone)]
 pub struct Report {
+    /// The reference profile, clean.
     pub clean: ServerRun,
+    /// Every other clean profile ([`Profile`]): servers that choose differently where the
+    /// docs are silent, which the suite must pass just the same.
+    pub profiles: Vec<ServerRun>,
     pub faults: Vec<ServerRun>,
     pub seconds: f64,
 }
 
 impl Report {
-    /// Every fault caught at its level, and the clean server without failures.
+    /// Every fault caught at its level, and every clean profile without failures.
     pub fn holds(&self) -> bool {
-        self.clean.holds() && self.faults.iter().all(ServerRun::holds)
+        self.clean.holds()
+            && self.profiles.iter().all(ServerRun::holds)
+            && self.faults.iter().all(ServerRun::holds)
     }
 
     /// (caught, total) for the faults of one level.
@@ -141,7 +155,7 @@ impl Report {
         };
         let must = self.score(Level::Must);
         let should = self.score(Level::Should);
-        format!(
+        let mut out = format!(
             "- must-level faults caught at default settings: {}/{} ({})\n\
              - should-level faults caught with `--strict`: {}/{} ({})\n\
              - clean server: {} failures at default settings, {} with `--strict` ({} trials)\n",
@@ -154,7 +168,19 @@ impl Report {
             self.clean.failed.len(),
             self.clean.failed_strict.len(),
             self.clean.trials,
-        )
+        );
+        for p in &self.profiles {
+            let _ = writeln!(
+                out,
+                "- clean profile `{}` ({}): {} failures at default settings, {} with `--strict` ({} trials)",
+                p.profile.id(),
+                p.profile.description(),
+                p.failed.len(),
+                p.failed_strict.len(),
+                p.trials,
+            );
+        }
+        out
     }
 
     /// The table (Markdown), one row per fault.
@@ -241,16 +267,18 @@ pub async fn run_server(
     suite: Arc<Suite>,
     specs: Arc<Vec<TrialSpec>>,
     fault: Option<Fault>,
+    profile: Profile,
     concurrency: usize,
 ) -> Result<Vec<TrialReport>, String> {
     let config = reference::Config {
         fault,
+        profile,
         ..reference::Config::with_defaults()
     };
     let run_id = format!(
         "{}-{}",
         launch::new_run_id(),
-        fault.map_or("clean", Fault::id)
+        fault.map_or(profile.id(), Fault::id)
     );
     let launched = launch::launch_with(suite, target(concurrency), run_id, config).await?;
     let engine = launched.engine.clone();
@@ -273,8 +301,16 @@ pub fn run(
         .build()
         .map_err(|e| format!("cannot start the tokio runtime: {e}"))?;
     let t0 = Instant::now();
-    let servers: Vec<Option<Fault>> = std::iter::once(None)
-        .chain(options.faults.iter().copied().map(Some))
+    // The reference profile first, then the other clean profiles, then the faults.
+    let servers: Vec<(Option<Fault>, Profile)> = Profile::ALL
+        .into_iter()
+        .map(|p| (None, p))
+        .chain(
+            options
+                .faults
+                .iter()
+                .map(|f| (Some(*f), Profile::Reference)),
+        )
         .collect();
     // The trials each server gets: all of them, or those of the fault's concern.
     let mut by_concern: std::collections::BTreeMap<&str, Vec<TrialSpec>> = Default::default();
@@ -301,13 +337,14 @@ pub fn run(
     let runs = rt.block_on(async {
         let gate = Arc::new(tokio::sync::Semaphore::new(options.parallel.max(1)));
         let mut tasks = tokio::task::JoinSet::new();
-        for (i, fault) in servers.iter().copied().enumerate() {
+        for (i, (fault, profile)) in servers.iter().copied().enumerate() {
             let (suite, specs, gate) = (suite.clone(), specs_for(fault), gate.clone());
             tasks.spawn(async move {
                 let _permit = gate.acquire_owned().await.map_err(|e| e.to_string())?;
                 let started = Instant::now();
-                let reports = run_server(suite, specs, fault, concurrency).await?;
-                let run = ServerRun::from_reports(fault, &reports, started.elapsed().as_secs_f64());
+                let reports = run_server(suite, specs, fault, profile, concurrency).await?;
+                let seconds = started.elapsed().as_secs_f64();
+                let run = ServerRun::from_reports(fault, profile, &reports, seconds);
                 Ok::<_, String>((i, run))
             });
         }
@@ -323,8 +360,10 @@ pub fn run(
     let clean = runs
         .next()
         .ok_or_else(|| "the clean server did not run".to_string())?;
+    let profiles = runs.by_ref().take(Profile::ALL.len() - 1).collect();
     Ok(Report {
         clean,
+        profiles,
         faults: runs.collect(),
         seconds: t0.elapsed().as_secs_f64(),
     })
@@ -337,6 +376,7 @@ mod tests {
     fn run(fault: Option<Fault>, failed: &[&str], warned: &[&str]) -> ServerRun {
         ServerRun {
             fault,
+            profile: Profile::Reference,
             trials: 3,
             failed: failed.iter().map(|s| s.to_string()).collect(),
             failed_strict: failed.iter().chain(warned).map(|s| s.to_string()).collect(),
@@ -363,6 +403,7 @@ mod tests {
     fn table_and_score() {
         let report = Report {
             clean: run(None, &[], &[]),
+            profiles: vec![],
             faults: vec![
                 run(
                     Some(Fault::IdAsString),

@@ -32,6 +32,7 @@ fn run(fault: Option<Fault>, filter: &str) -> Vec<TrialReport> {
         Arc::new(suite),
         Arc::new(specs),
         fault,
+        soconform_reference::Profile::Reference,
         8,
     ))
     .expect("the trials run")

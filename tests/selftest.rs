@@ -5,7 +5,7 @@
 use soconform::selftest::{self, Options};
 use soconform::suite::{Suite, SuitePaths};
 use soconform::vocab::Level;
-use soconform_reference::Fault;
+use soconform_reference::{Fault, Profile};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -46,6 +46,18 @@ fn every_fault_is_caught_and_the_clean_server_passes() {
         "should-level faults missed with --strict:\n{table}\n{score}"
     );
     assert_eq!(report.faults.len(), Fault::ALL.len());
+    // Every other clean profile (other choices where the docs are silent) passes too.
+    assert_eq!(report.profiles.len(), Profile::ALL.len() - 1);
+    for p in &report.profiles {
+        assert!(
+            p.failed.is_empty() && p.failed_strict.is_empty(),
+            "clean profile `{}` fails trials (default {}, --strict {}):\n{}",
+            p.profile.id(),
+            p.failed.len(),
+            p.failed_strict.len(),
+            p.first_message.as_deref().unwrap_or("")
+        );
+    }
     assert!(report.holds());
     eprintln!("{score}({:.1} s)", report.seconds);
 }

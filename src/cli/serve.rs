@@ -46,6 +46,17 @@ pub struct ServeArgs {
     /// what the self-test shows.
     #[arg(long, value_name = "ID", value_parser = parse_fault)]
     pub fault: Option<reference::Fault>,
+    /// Which clean server: `reference` (the default) or another that chooses differently
+    /// where the docs are silent (`empty_strings`: null strings are stored as "").
+    #[arg(long, value_name = "NAME", value_parser = parse_profile, default_value = "reference")]
+    pub profile: reference::Profile,
+}
+
+fn parse_profile(id: &str) -> Result<reference::Profile, String> {
+    reference::Profile::from_id(id).ok_or_else(|| {
+        let all: Vec<&str> = reference::Profile::ALL.iter().map(|p| p.id()).collect();
+        format!("no profile is named `{id}` (one of: {})", all.join(", "))
+    })
 }
 
 fn parse_fault(id: &str) -> Result<reference::Fault, String> {
@@ -67,6 +78,7 @@ impl std::fmt::Debug for ServeArgs {
             .field("latency_ms", &self.latency_ms)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("fault", &self.fault.map(reference::Fault::id))
+            .field("profile", &self.profile.id())
             .finish()
     }
 }
@@ -94,6 +106,7 @@ impl ServeArgs {
             latency: Duration::from_millis(self.latency_ms),
             max_body_bytes: self.max_body_bytes,
             fault: self.fault,
+            profile: self.profile,
             ..Config::with_defaults()
         }
     }
@@ -170,6 +183,13 @@ async fn run(args: ServeArgs) -> u8 {
         }
     };
     print!("{}", banner(server.base_url(), &creds));
+    if args.profile != reference::Profile::Reference {
+        println!(
+            "clean profile {}: {}",
+            args.profile.id(),
+            args.profile.description()
+        );
+    }
     if let Some(f) = args.fault {
         let info = f.info();
         println!(

@@ -3,6 +3,7 @@
 
 use super::carrier::UserGroup;
 use super::faults::Fault;
+use super::profile::Profile;
 use crate::credentials::{Credential, Credentials};
 use std::time::Duration;
 
@@ -23,6 +24,8 @@ pub struct Config {
     pub seed: Vec<UserGroup>,
     /// A deliberate fault (`soconform selftest`); `None`, the default, is the correct server.
     pub fault: Option<Fault>,
+    /// Which clean server: the reference's own choices where the docs are silent, or another.
+    pub profile: Profile,
 }
 
 impl Config {
@@ -34,6 +37,7 @@ impl Config {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             seed: Vec::new(),
             fault: None,
+            profile: Profile::Reference,
         }
     }
 

@@ -122,6 +122,7 @@ async fn invoke(
         None => content_type,
     };
     let request = decode_request(state, fault, op, parts, &query, body).await?;
+    let request = state.config.profile.store_form(request);
     let outcome = match fault {
         Some(f) => f.execute(&state.store, request)?,
         None => execute(&state.store, request)?,

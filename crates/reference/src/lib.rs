@@ -20,6 +20,7 @@ pub mod latency;
 pub mod negotiate;
 pub mod operation;
 pub mod patch;
+pub mod profile;
 pub mod request;
 pub mod select;
 pub mod store;
@@ -30,6 +31,7 @@ use soconform_core::{credentials, vocab};
 pub use carrier::UserGroup;
 pub use config::{default_credentials, Config};
 pub use faults::Fault;
+pub use profile::Profile;
 pub use store::StoreHandle;
 
 use handlers::AppState;

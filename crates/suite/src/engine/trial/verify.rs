@@ -187,10 +187,15 @@ pub(super) async fn carrier(
     let nulled = |p: &str| selection.as_ref().is_some_and(|s| !s.kept.contains(p));
     if !case.expect.echo.is_empty() {
         match sent {
-            Some(sent) => st.case_check(
-                "echo",
-                checks::same_values(&case.expect.echo, sent, got, &nulled),
-            ),
+            Some(sent) => {
+                let seen = checks::null_became_empty(&case.expect.echo, sent, got);
+                st.notes
+                    .extend(seen.into_iter().map(|n| format!("echo: {n}")));
+                st.case_check(
+                    "echo",
+                    checks::same_values(&case.expect.echo, sent, got, &nulled),
+                )
+            }
             None => st.case_check(
                 "echo",
                 Err("the case sends no carrier to compare with".into()),
@@ -216,6 +221,9 @@ pub(super) async fn carrier(
     if !case.expect.read_back.is_empty() {
         let outcome = match (target_id, sent) {
             (Some(id), Some(sent)) => calls::read_back(st, id).await.and_then(|back| {
+                let seen = checks::null_became_empty(&case.expect.read_back, sent, &back);
+                st.notes
+                    .extend(seen.into_iter().map(|n| format!("read-back: {n}")));
                 checks::same_values(&case.expect.read_back, sent, &back, &|_| false)
             }),
             (None, _) => Err("no Id to read back".into()),
