@@ -69,9 +69,8 @@ fn run(cmd: &mut Command) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// Names nextest selects for the conformance binary (with `partition`, if any), and the
-/// target directory it builds in.
-fn nextest_list(partition: Option<&str>) -> (BTreeSet<String>, PathBuf) {
+/// Names nextest selects for the conformance binary (with `partition`, if any).
+fn nextest_list(partition: Option<&str>) -> BTreeSet<String> {
     let mut cmd = cargo();
     cmd.args([
         "nextest",
@@ -99,10 +98,7 @@ fn nextest_list(partition: Option<&str>) -> (BTreeSet<String>, PathBuf) {
             }
         }
     }
-    let target = json["rust-build-meta"]["target-directory"]
-        .as_str()
-        .map_or_else(|| root().join("target"), PathBuf::from);
-    (names, target)
+    names
 }
 
 fn junit_names(report: &quick_junit::Report) -> Vec<String> {
@@ -114,8 +110,10 @@ fn junit_names(report: &quick_junit::Report) -> Vec<String> {
 }
 
 /// Runs the filtered conformance trials under nextest and returns its JUnit report.
-fn nextest_run(target: &Path, partition: Option<&str>) -> quick_junit::Report {
-    let junit_path = target.join("nextest/shard-check/junit.xml");
+fn nextest_run(partition: Option<&str>) -> quick_junit::Report {
+    // nextest's store (`[store] dir`, default `target/nextest`) is relative to the
+    // workspace root, not to CARGO_TARGET_DIR.
+    let junit_path = root().join("target/nextest/shard-check/junit.xml");
     let _ = std::fs::remove_file(&junit_path);
     let mut cmd = cargo();
     cmd.args([
@@ -146,11 +144,11 @@ fn nextest_hash_partitions_of_3_are_the_whole_run() {
         return;
     }
     // Listing: the whole matrix.
-    let (full, target) = nextest_list(None);
+    let full = nextest_list(None);
     assert!(full.len() > 1000, "the full list has {} trials", full.len());
     let mut union = BTreeSet::new();
     for k in 1..=3 {
-        let (shard, _) = nextest_list(Some(&format!("hash:{k}/3")));
+        let shard = nextest_list(Some(&format!("hash:{k}/3")));
         assert!(!shard.is_empty(), "shard {k} is empty");
         assert!(
             union.is_disjoint(&shard),
@@ -161,13 +159,13 @@ fn nextest_hash_partitions_of_3_are_the_whole_run() {
     assert_eq!(union, full, "the union of the shards is the full list");
 
     // Running: the shards' JUnit files, merged, hold exactly the full run's testcases.
-    let whole = nextest_run(&target, None);
+    let whole = nextest_run(None);
     assert_eq!(whole.failures, 0);
     let want: BTreeSet<String> = junit_names(&whole).into_iter().collect();
     assert!(want.len() >= 30, "{} auth trials ran", want.len());
     let mut shards = Vec::new();
     for k in 1..=3 {
-        shards.push(nextest_run(&target, Some(&format!("hash:{k}/3"))));
+        shards.push(nextest_run(Some(&format!("hash:{k}/3"))));
     }
     let merged = junit::merge("soconform", shards);
     let got = junit_names(&merged);
