@@ -14,6 +14,7 @@
 use crate::engine::{failure_message, pool, TrialReport};
 use crate::launch;
 use crate::matrix::TrialSpec;
+use crate::report::detection::{Caught, CleanProfile, Detection};
 use crate::suite::Suite;
 use crate::target::{Limits, Target};
 use crate::trial_name::TrialName;
@@ -131,6 +132,30 @@ impl Report {
         self.clean.holds()
             && self.profiles.iter().all(ServerRun::holds)
             && self.faults.iter().all(ServerRun::holds)
+    }
+
+    /// The detection power this self-test measured, for the suite whose content hash is
+    /// `content_hash` (what `report.json` carries as `detection`).
+    pub fn detection(&self, content_hash: &str) -> Detection {
+        let caught = |level| {
+            let (caught, total) = self.score(level);
+            Caught { caught, total }
+        };
+        Detection {
+            content_hash: content_hash.to_string(),
+            must: caught(Level::Must),
+            should: caught(Level::Should),
+            clean_profiles: std::iter::once(&self.clean)
+                .chain(&self.profiles)
+                .map(|r| CleanProfile {
+                    id: r.profile.id().to_string(),
+                    description: r.profile.description().to_string(),
+                    trials: r.trials,
+                    failures: r.failed.len(),
+                    failures_strict: r.failed_strict.len(),
+                })
+                .collect(),
+        }
     }
 
     /// (caught, total) for the faults of one level.

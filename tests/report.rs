@@ -258,6 +258,20 @@ fn report_json_is_valid_against_the_published_schema() {
     assert_eq!(doc["format"], "soconform-report/1");
     assert_eq!(doc["suite"]["version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(doc["suite"]["content_hash"], suite.content_hash());
+    // The self-test's measurement of this very suite version (docs/detection.json, kept
+    // current by tests/selftest.rs) travels with the report.
+    let detection: Value = std::fs::read_to_string(&suite.paths.detection)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or(Value::Null);
+    if detection["content_hash"] == doc["suite"]["content_hash"] {
+        assert_eq!(doc["detection"], detection);
+    } else {
+        assert!(
+            doc["detection"].is_null(),
+            "another version's score in the report"
+        );
+    }
     assert!(doc["target"]["url"]
         .as_str()
         .is_some_and(|u| u.starts_with("http://127.0.0.1:")));

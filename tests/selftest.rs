@@ -14,6 +14,8 @@ fn every_fault_is_caught_and_the_clean_server_passes() {
     let suite = Suite::load(SuitePaths::under(Path::new(env!("CARGO_MANIFEST_DIR"))))
         .expect("the suite loads");
     let specs = soconform::matrix::expand_all(&suite).expect("the matrix expands");
+    let content_hash = suite.content_hash();
+    let detection_path = suite.paths.detection.clone();
     // Each fault against its own concern's trials (the whole suite would take minutes in a
     // debug build); the clean server against the whole suite. `soconform selftest` runs
     // the whole suite against every fault.
@@ -59,6 +61,19 @@ fn every_fault_is_caught_and_the_clean_server_passes() {
         );
     }
     assert!(report.holds());
+    // What reports carry as the suite's detection power is this very measurement; a
+    // changed suite needs `SOCONF_BLESS=1 cargo test --test selftest` (or
+    // `soconform selftest --write-detection docs/detection.json`).
+    let want = report.detection(&content_hash).to_file_text();
+    if std::env::var_os("SOCONF_BLESS").is_some() {
+        std::fs::write(&detection_path, &want).expect("write docs/detection.json");
+    }
+    let have = std::fs::read_to_string(&detection_path).unwrap_or_default();
+    assert!(
+        have == want,
+        "{} is stale for this suite: run `SOCONF_BLESS=1 cargo test --test selftest`\nwant:\n{want}",
+        detection_path.display()
+    );
     eprintln!("{score}({:.1} s)", report.seconds);
 }
 

@@ -36,6 +36,10 @@ pub struct SelftestArgs {
     /// Directory holding cases/, schemas/ and spec/ (default: found automatically).
     #[arg(long)]
     pub suite_dir: Option<PathBuf>,
+    /// Write the detection power (faults caught per level, clean profiles) to this file,
+    /// for reports to carry (`docs/detection.json`); needs every fault (no --fault).
+    #[arg(long, value_name = "FILE")]
+    pub write_detection: Option<PathBuf>,
 }
 
 pub fn main(args: SelftestArgs) -> u8 {
@@ -78,7 +82,11 @@ fn run(args: &SelftestArgs) -> Result<u8, String> {
         .as_deref()
         .map(SuitePaths::under)
         .unwrap_or_else(SuitePaths::discover);
+    if args.write_detection.is_some() && !args.faults.is_empty() {
+        return Err("--write-detection measures every fault: leave out --fault".into());
+    }
     let suite = Arc::new(Suite::load(paths).map_err(|e| e.to_string())?);
+    let content_hash = suite.content_hash();
     let specs = matrix::expand_all(&suite).map_err(|e| e.to_string())?;
     let options = Options {
         faults,
@@ -107,6 +115,11 @@ fn run(args: &SelftestArgs) -> Result<u8, String> {
         );
     };
     let report = selftest::run(suite, specs, &options, &progress)?;
+    if let Some(path) = &args.write_detection {
+        std::fs::write(path, report.detection(&content_hash).to_file_text())
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        eprintln!("selftest: wrote {}", path.display());
+    }
     println!("{}", report.table());
     print!("{}", report.score_lines());
     println!("({:.1} s)", report.seconds);

@@ -15,7 +15,12 @@ pub struct SuitePaths {
     pub cases: PathBuf,
     pub schemas: PathBuf,
     pub spec: PathBuf,
+    /// The self-test's last measurement of this suite (`docs/detection.json`).
+    pub detection: PathBuf,
 }
+
+/// Where the self-test writes the suite's detection power, under the suite's root.
+pub const DETECTION_FILE: &str = "docs/detection.json";
 
 impl SuitePaths {
     /// `cases/`, `schemas/`, `spec/` under `root`.
@@ -24,6 +29,7 @@ impl SuitePaths {
             cases: root.join("cases"),
             schemas: root.join("schemas"),
             spec: root.join("spec"),
+            detection: root.join(DETECTION_FILE),
         }
     }
 

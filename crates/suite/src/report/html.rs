@@ -630,6 +630,13 @@ pub fn render(doc: &ReportDoc) -> String {
             },
         ),
         ("exit code", doc.outcome.exit_code.to_string()),
+        (
+            "detection power",
+            doc.detection.as_ref().map_or_else(
+                || "not measured for this suite version (soconform selftest --write-detection docs/detection.json)".to_string(),
+                |d| format!("{} (soconform selftest of this suite version)", d.summary()),
+            ),
+        ),
     ];
     for (k, v) in rows {
         let _ = writeln!(out, "<dt>{k}</dt><dd>{}</dd>", esc(&v));

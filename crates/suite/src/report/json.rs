@@ -51,6 +51,10 @@ pub struct ReportDoc {
     pub traceability: Traceability,
     /// What the final sweep did with the groups this run created.
     pub cleanup: SweepReport,
+    /// The suite's detection power as the self-test measured it for this very suite
+    /// version (`docs/detection.json`); `null` when it was not measured for it.
+    #[serde(default)]
+    pub detection: Option<super::detection::Detection>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -245,6 +249,7 @@ pub fn build(
     traceability: Traceability,
 ) -> ReportDoc {
     let reports = &outcome.reports;
+    let content_hash = suite.content_hash();
     let verdict = outcome.verdict(strict);
     let exit_code = verdict.exit_code();
     let (by_concern, totals) = super::summary::tally(reports);
@@ -315,7 +320,7 @@ pub fn build(
         suite: SuiteInfo {
             name: soconform_core::SUITE_NAME.to_string(),
             version: env!("CARGO_PKG_VERSION").to_string(),
-            content_hash: suite.content_hash(),
+            content_hash: content_hash.clone(),
         },
         target: TargetInfo {
             url: outcome.target_url.clone(),
@@ -338,6 +343,7 @@ pub fn build(
         trials: reports.iter().map(trial_entry).collect(),
         traceability,
         cleanup: outcome.sweep.clone(),
+        detection: super::detection::Detection::load_for(&suite.paths.detection, &content_hash),
     }
 }
 

@@ -8,6 +8,7 @@
 //!
 //! Every file is rendered from one [`json::ReportDoc`], which holds only redacted data.
 
+pub mod detection;
 pub mod har;
 pub mod html;
 pub mod json;
