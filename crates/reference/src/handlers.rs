@@ -184,6 +184,10 @@ async fn decode_typed(
         Operation::SaveUserGroup => body::decode(headers, &bytes, request::SAVE_OBJECTS)?,
         _ => body::decode(headers, &bytes, &[])?,
     };
+    let decoded = match state.config.fault {
+        Some(f) => f.bend_decoded(decoded),
+        None => decoded,
+    };
     Ok(match op {
         Operation::SaveUserGroup => AgentRequest::Save(request::save_request(&decoded)?),
         _ => AgentRequest::GetAll {

@@ -37,7 +37,7 @@ const DELETED_QUOTE: &str =
 const ID_QUOTE: &str = "| Id | int32 | Primary key |";
 const MISSING_401_QUOTE: &str = "will return HTTP error 401 Unauthorized.";
 
-pub const CATALOGUE: [Entry; 63] = [
+pub const CATALOGUE: [Entry; 64] = [
     Entry {
         fault: Fault::AuthBasicRefused,
         id: "auth_basic_refused",
@@ -647,6 +647,16 @@ pub const CATALOGUE: [Entry; 63] = [
         page: SAVE_PAGE,
         section: "Response body: UserGroup",
         quote: "Deleted equal to true means that this is a user group that no longer can be selected by the user.",
+    },
+    Entry {
+        fault: Fault::CamelCaseRequestIgnored,
+        id: "camel_case_request_ignored",
+        level: Should,
+        concern: "clients",
+        description: "request property names are matched case-sensitively, so the official 12.x client's camelCase `{\"userGroup\": {\"value\": ...}}` saves nothing",
+        page: SAVE_PAGE,
+        section: "POST Agents/User/SaveUserGroup",
+        quote: SAVE_QUOTE,
     },
     Entry {
         fault: Fault::AcceptLanguageRefused,

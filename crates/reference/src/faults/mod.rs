@@ -62,6 +62,10 @@ pub enum Fault {
     AuthBearerPrefix,
     AuthBearerCaseInsensitive,
     AuthCookieNameOnly,
+    // --- real clients
+    /// The request reader matches property names case-sensitively: the official 12.x
+    /// client's camelCase `{"userGroup": {"value": ...}}` is read as no UserGroup.
+    CamelCaseRequestIgnored,
     // --- request Content-Type
     /// Request bodies in this documented type (one of [`REQUEST_TYPES`]) are refused.
     ContentTypeRefused(&'static str),
@@ -524,6 +528,14 @@ impl Fault {
         }
     }
 
+    /// Stage (b), the decoded body before it is typed.
+    pub fn bend_decoded(self, mut decoded: crate::body::Decoded) -> crate::body::Decoded {
+        if self == Fault::CamelCaseRequestIgnored {
+            decoded.value = decoded.value.map(|v| pascal_only(&v));
+        }
+        decoded
+    }
+
     fn bend_input(self, mut input: UserGroupInput) -> UserGroupInput {
         let mangle = |s: &mut Option<Option<String>>| {
             if let Some(Some(text)) = s {
@@ -692,6 +704,20 @@ impl Fault {
 }
 
 /// Every object key with its first letter lower-cased (`Value` -> `value`).
+/// What a case-sensitive binder sees of a body: members whose names start in lower case
+/// are not the carrier's properties, so they are dropped.
+fn pascal_only(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .filter(|(k, _)| !k.starts_with(|c: char| c.is_ascii_lowercase()))
+                .map(|(k, x)| (k.clone(), pascal_only(x)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
 fn camel_case_keys(v: &Value) -> Value {
     match v {
         Value::Object(m) => Value::Object(

@@ -256,7 +256,15 @@ pub fn same_values(
         if skip(p) {
             continue;
         }
-        let (Some(s), g) = (sent.get(p), got.get(p)) else {
+        // What was sent may spell the property in another case (the official 12.x client
+        // sends camelCase); the answer is PascalCase as documented.
+        let sent_value = sent.get(p).or_else(|| {
+            sent.as_object()?
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(p))
+                .map(|(_, v)| v)
+        });
+        let (Some(s), g) = (sent_value, got.get(p)) else {
             continue;
         };
         match g {

@@ -110,7 +110,7 @@ pub(super) fn prepare(
         .request
         .query
         .iter()
-        .map(|(k, v)| (k.clone(), vars.substitute_str(v)))
+        .map(|(k, v)| (k.clone(), vars.substitute_query(v)))
         .collect();
     if let Some(s) = &spec.select {
         query.push(("$select".into(), s.value.clone()));
@@ -163,6 +163,13 @@ impl Vars {
             .replace("{name}", &self.name)
             .replace("{run}", &self.run)
             .replace("{app_token}", &self.app_token)
+    }
+
+    /// A query value: the string placeholders, and `{id}` as the setup group's Id (the
+    /// only Id a case may name; 0 without a setup).
+    fn substitute_query(&self, s: &str) -> String {
+        self.substitute_str(s)
+            .replace("{id}", &self.id.unwrap_or(0).to_string())
     }
 
     /// Placeholders in strings; the whole string `"{id}"` becomes the setup group's Id.
