@@ -72,7 +72,7 @@ pub fn xml_root(root: &str, carrier: &str) -> Result<(), String> {
 }
 
 /// After a request, a valid one is still answered below 500.
-pub fn still_healthy(answer: Result<u16, &str>) -> Result<(), String> {
+pub fn still_healthy(answer: Result<u16, String>) -> Result<(), String> {
     match answer {
         Ok(status) if status < 500 => Ok(()),
         Ok(status) => Err(format!(
@@ -115,6 +115,6 @@ mod tests {
         assert!(xml_root("userGroup", "UserGroup").is_err());
         assert!(still_healthy(Ok(404)).is_ok());
         assert!(still_healthy(Ok(500)).is_err());
-        assert!(still_healthy(Err("reset")).is_err());
+        assert!(still_healthy(Err("reset".into())).is_err());
     }
 }

@@ -78,11 +78,6 @@ impl GroupRegistry {
         self.saved_something.load(Ordering::Relaxed)
     }
 
-    /// Ids created by this run and not yet marked Deleted.
-    pub fn outstanding(&self) -> Vec<i32> {
-        self.lock().active.keys().copied().collect()
-    }
-
     /// An idle group for a trial whose case works on an existing group, with its last
     /// known carrier; `None` when there is none (the trial creates one) or reuse is off.
     ///

@@ -177,16 +177,6 @@ impl Engine {
         self.passing_details.load(Ordering::Relaxed)
     }
 
-    /// Whether this run created group `id`: the only non-zero Ids it may send.
-    pub fn created_by_this_run(&self, id: i32) -> bool {
-        self.groups.is_ours(id)
-    }
-
-    /// Ids created by this run and not yet marked Deleted.
-    pub fn outstanding(&self) -> Vec<i32> {
-        self.groups.outstanding()
-    }
-
     pub fn timeout(&self) -> Duration {
         self.client.limits().total_timeout
     }

@@ -12,7 +12,7 @@ use crate::exchange::{auth_headers, Exchange, Request};
 use serde_json::Value;
 
 /// Auth for the suite's own bookkeeping requests (setup, read-back, cleanup).
-pub(super) fn helper_auth(engine: &Engine) -> Result<Vec<(String, String)>, String> {
+fn helper_auth(engine: &Engine) -> Result<Vec<(String, String)>, String> {
     auth_headers(&AuthMode::Any, &engine.credentials).map_err(|e| e.0)
 }
 
@@ -81,6 +81,12 @@ async fn send(
         body_label: body.map(|_| "json".to_string()),
     };
     Ok(engine.client.send(purpose, req).await)
+}
+
+/// A valid read (group 0, which names nothing) to see whether the server still answers.
+pub(super) async fn health_probe(engine: &Engine) -> Result<Exchange, String> {
+    let api = &engine.api;
+    send(engine, "health", &api.props.read, &api.id_query(0), None).await
 }
 
 /// `v1UserAgent_GetAllUserGroups` -> `GetAllUserGroups`, for messages.

@@ -6,7 +6,7 @@ use super::{calls, State};
 use crate::cases::{BodyExpect, IdExpect, Listing};
 use crate::checks::{self, group, select, validators, CheckResult, Intrinsic, Verdict};
 use crate::decode::{self, DecodeError};
-use crate::exchange::{Exchange, Request, Response, TransportError};
+use crate::exchange::{Exchange, Response, TransportError};
 use crate::matrix::TrialSpec;
 use crate::suite::Endpoint;
 use crate::vocab::{self, MediaFamily};
@@ -258,36 +258,17 @@ async fn listed(st: &mut State<'_>, id: i32, listing: Listing) -> Result<(), Str
 
 /// After the request, a valid read of group 0 is still answered below 500.
 pub(super) async fn healthy_after(st: &mut State<'_>) {
-    let engine = st.engine;
-    let api = &engine.api;
-    let outcome = match (
-        engine.suite.endpoint(&api.props.read),
-        calls::helper_auth(engine),
-    ) {
-        (Some(ep), Ok(mut headers)) => {
-            headers.push(("Accept".into(), "application/json".into()));
-            let req = Request {
-                method: ep.description.method.clone(),
-                url: super::request::with_query(
-                    &engine.url_for(&ep.description.path),
-                    &api.id_query(0),
-                ),
-                headers,
-                body: None,
-                body_label: None,
-            };
-            let ex = engine.client.send("health", req).await;
+    let outcome = match calls::health_probe(st.engine).await {
+        Ok(ex) => {
             let answer = ex
                 .response
                 .as_ref()
                 .map(|r| r.status)
                 .map_err(|e| e.to_string());
-            let r = group::still_healthy(answer.as_ref().map(|s| *s).map_err(String::as_str));
             st.exchanges.push(ex);
-            r
+            group::still_healthy(answer)
         }
-        (None, _) => Err(format!("no {} description to probe with", api.props.read)),
-        (_, Err(e)) => Err(e),
+        Err(e) => Err(e),
     };
     st.case_check("healthy_after", outcome);
 }
