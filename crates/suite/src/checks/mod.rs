@@ -161,18 +161,12 @@ pub fn media_family(
     }
 }
 
-/// The one listed type an Accept header asks for by name with the highest q-value, when
-/// exactly one does and no wildcard ranks above it; `None` otherwise (a wildcard wins, a
-/// tie, or no listed type is named).
-pub fn asked_type(accept: &str, listed: &[String]) -> Option<String> {
-    let mut named: Vec<(f32, String)> = Vec::new();
-    let mut wildcard_q: f32 = 0.0;
-    for item in accept.split(',') {
+/// The media ranges of an Accept header value, in order: each range's essence (lower
+/// case, parameters aside) and its q-value (1 when absent).
+fn accept_ranges(accept: &str) -> impl Iterator<Item = (String, f32)> + '_ {
+    accept.split(',').filter_map(|item| {
         let mut parts = item.split(';');
         let media = vocab::essence(parts.next().unwrap_or(""));
-        if media.is_empty() {
-            continue;
-        }
         let q = parts
             .filter_map(|p| {
                 let p = p.trim();
@@ -180,6 +174,17 @@ pub fn asked_type(accept: &str, listed: &[String]) -> Option<String> {
             })
             .find_map(|v| v.trim().parse::<f32>().ok())
             .unwrap_or(1.0);
+        (!media.is_empty()).then_some((media, q))
+    })
+}
+
+/// The one listed type an Accept header asks for by name with the highest q-value, when
+/// exactly one does and no wildcard ranks above it; `None` otherwise (a wildcard wins, a
+/// tie, or no listed type is named).
+pub fn asked_type(accept: &str, listed: &[String]) -> Option<String> {
+    let mut named: Vec<(f32, String)> = Vec::new();
+    let mut wildcard_q: f32 = 0.0;
+    for (media, q) in accept_ranges(accept) {
         if media.ends_with("/*") {
             wildcard_q = wildcard_q.max(q);
         } else if listed.iter().any(|l| vocab::essence(l) == media) {
@@ -215,24 +220,11 @@ pub fn media_type(asked: &str, content_type: Option<&str>) -> Result<(), String>
 /// (ties go to the first); `None` when it prefers a wildcard or names no JSON/XML type.
 pub fn preferred_family(accept: &str) -> Option<MediaFamily> {
     let mut best: Option<(f32, Option<MediaFamily>)> = None;
-    for item in accept.split(',') {
-        let mut parts = item.split(';');
-        let media = parts.next().unwrap_or("").trim();
-        if media.is_empty() {
-            continue;
-        }
-        let q = parts
-            .filter_map(|p| {
-                p.trim()
-                    .strip_prefix("q=")
-                    .or_else(|| p.trim().strip_prefix("Q="))
-            })
-            .find_map(|v| v.trim().parse::<f32>().ok())
-            .unwrap_or(1.0);
+    for (media, q) in accept_ranges(accept) {
         if q <= 0.0 {
             continue;
         }
-        let fam = vocab::family_of(media).filter(|f| *f != MediaFamily::Form);
+        let fam = vocab::family_of(&media).filter(|f| *f != MediaFamily::Form);
         if best.is_none_or(|(bq, _)| q > bq) {
             best = Some((q, fam));
         }
