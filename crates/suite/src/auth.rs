@@ -57,7 +57,31 @@ pub enum NearMiss {
     CookieValue,
 }
 
+/// Which configured credential a near miss is derived from (and sent in place of).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NearMissOf {
+    Basic,
+    Ticket,
+    Bearer,
+    Cookie,
+}
+
 impl NearMiss {
+    pub fn of(self) -> NearMissOf {
+        match self {
+            NearMiss::BasicUser | NearMiss::BasicPassword | NearMiss::BasicLonger => {
+                NearMissOf::Basic
+            }
+            NearMiss::TicketLonger | NearMiss::TicketShorter | NearMiss::TicketCase => {
+                NearMissOf::Ticket
+            }
+            NearMiss::BearerLonger | NearMiss::BearerShorter | NearMiss::BearerCase => {
+                NearMissOf::Bearer
+            }
+            NearMiss::CookieValue => NearMissOf::Cookie,
+        }
+    }
+
     pub const ALL: [NearMiss; 10] = [
         NearMiss::BasicUser,
         NearMiss::BasicPassword,

@@ -1,6 +1,6 @@
 //! Request headers for an auth mode, from the configured credentials.
 
-use crate::auth::{AuthMode, NearMiss};
+use crate::auth::{AuthMode, NearMiss, NearMissOf};
 use crate::credentials::{env, Credential, Credentials};
 use crate::vocab::{header, AuthScheme};
 use base64::Engine as _;
@@ -113,17 +113,11 @@ pub fn auth_headers(
                     n.token()
                 ))
             })?;
-            match n {
-                NearMiss::BasicUser | NearMiss::BasicPassword | NearMiss::BasicLonger => {
-                    authz(basic(&wrong))
-                }
-                NearMiss::TicketLonger | NearMiss::TicketShorter | NearMiss::TicketCase => {
-                    authz(format!("SoTicket {wrong}"))
-                }
-                NearMiss::BearerLonger | NearMiss::BearerShorter | NearMiss::BearerCase => {
-                    authz(format!("Bearer {wrong}"))
-                }
-                NearMiss::CookieValue => vec![
+            match n.of() {
+                NearMissOf::Basic => authz(basic(&wrong)),
+                NearMissOf::Ticket => authz(format!("SoTicket {wrong}")),
+                NearMissOf::Bearer => authz(format!("Bearer {wrong}")),
+                NearMissOf::Cookie => vec![
                     ("Cookie".into(), wrong),
                     (
                         header::XSRF_TOKEN.into(),
@@ -140,17 +134,11 @@ fn near_miss_source(
     n: NearMiss,
     c: &Credentials,
 ) -> (&Option<Credential>, &'static str, &'static str) {
-    match n {
-        NearMiss::BasicUser | NearMiss::BasicPassword | NearMiss::BasicLonger => {
-            (&c.basic, env::BASIC, "Basic")
-        }
-        NearMiss::TicketLonger | NearMiss::TicketShorter | NearMiss::TicketCase => {
-            (&c.ticket, env::TICKET, "SoTicket")
-        }
-        NearMiss::BearerLonger | NearMiss::BearerShorter | NearMiss::BearerCase => {
-            (&c.bearer, env::BEARER, "Bearer")
-        }
-        NearMiss::CookieValue => (&c.cookie, env::COOKIE, "the session cookie"),
+    match n.of() {
+        NearMissOf::Basic => (&c.basic, env::BASIC, "Basic"),
+        NearMissOf::Ticket => (&c.ticket, env::TICKET, "SoTicket"),
+        NearMissOf::Bearer => (&c.bearer, env::BEARER, "Bearer"),
+        NearMissOf::Cookie => (&c.cookie, env::COOKIE, "the session cookie"),
     }
 }
 
@@ -163,10 +151,7 @@ pub fn near_miss_secrets(c: &Credentials) -> Vec<String> {
         let Some(wrong) = configured.as_ref().and_then(|v| n.derive(v.expose())) else {
             continue;
         };
-        if matches!(
-            n,
-            NearMiss::BasicUser | NearMiss::BasicPassword | NearMiss::BasicLonger
-        ) {
+        if n.of() == NearMissOf::Basic {
             out.push(base64::engine::general_purpose::STANDARD.encode(&wrong));
             // The user name alone is not a secret; what follows it is.
             if let Some((_, rest)) = wrong.split_once(':') {

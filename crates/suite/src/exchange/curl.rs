@@ -2,7 +2,7 @@
 //! are read from the same `SOCONF_*` variables the suite uses.
 
 use super::{Redactor, Request};
-use crate::auth::NearMiss;
+use crate::auth::{NearMiss, NearMissOf};
 use crate::credentials::env;
 
 fn quote(s: &str) -> String {
@@ -47,8 +47,8 @@ pub fn command_for(request: &Request, redactor: &Redactor, near: Option<NearMiss
     for (name, value) in &request.headers {
         let lower = name.to_ascii_lowercase();
         let header = match (lower.as_str(), near) {
-            ("authorization", Some(n)) if n != NearMiss::CookieValue => near_miss_header(n),
-            ("cookie", Some(n @ NearMiss::CookieValue)) => near_miss_header(n),
+            ("authorization", Some(n)) if n.of() != NearMissOf::Cookie => near_miss_header(n),
+            ("cookie", Some(n)) if n.of() == NearMissOf::Cookie => near_miss_header(n),
             _ => match lower.as_str() {
                 "authorization" => match value.split_once(' ') {
                     Some((scheme, _))
