@@ -4,8 +4,13 @@
 //!
 //! Harness contract (nextest's custom-harness rules): `--list` builds names only;
 //! `--exact NAME` expands just the case NAME points at; nothing is started (server,
-//! client, validators) until a trial actually runs. Trials whose scheme has no
+//! client, validators) until a trial is about to run. Trials whose scheme has no
 //! credentials are listed as ignored, so nextest skips them rather than passing them.
+//!
+//! Limits come from `SOCONF_*` variables (or the file `SOCONF_TARGET_FILE` names). An
+//! unreachable target ends the process with exit 2 before any trial; Ctrl-C or SIGTERM
+//! stops new trials (they are ignored, with the reason), runs the final sweep and exits
+//! 130, as `soconform run` does.
 
 use crate::auth::AuthMode;
 use crate::checks::Verdict;
@@ -42,11 +47,17 @@ impl Shared {
                     .enable_all()
                     .build()
                     .map_err(|e| format!("cannot start the tokio runtime: {e}"))?;
-                let launched = rt.block_on(launch::launch(
-                    self.suite.clone(),
-                    self.target.clone(),
-                    launch::new_run_id(),
-                ))?;
+                let launched = rt.block_on(async {
+                    let launched = launch::launch(
+                        self.suite.clone(),
+                        self.target.clone(),
+                        launch::new_run_id(),
+                    )
+                    .await?;
+                    launched.engine.check_reachable().await?;
+                    Ok::<_, String>(launched)
+                })?;
+                rt.spawn(crate::interrupt::listen(launched.engine.clone()));
                 Ok(Running { rt, launched })
             })
             .as_ref()
@@ -150,14 +161,29 @@ pub fn main(paths: SuitePaths) -> ExitCode {
         }
     }
 
+    // Reachability first, when a trial will run: one line and exit 2, not one failure
+    // per trial.
+    if !args.list && trials.iter().any(|t| selected(&args, t)) {
+        if let Err(e) = shared.running() {
+            eprintln!("soconform: {e}");
+            return ExitCode::from(2);
+        }
+    }
+
     let conclusion = libtest_mimic::run(&args, trials);
 
+    let mut interrupted = false;
     if let Some(Ok(running)) = shared.running.get() {
-        let sweep = running.rt.block_on(running.launched.engine.sweep());
+        let engine = &running.launched.engine;
+        let sweep = running.rt.block_on(engine.sweep());
         if !sweep.created.is_empty() || !sweep.clean() {
             for line in sweep.summary_lines() {
                 eprintln!("soconform: {line}");
             }
+        }
+        if let Some(h) = engine.halt() {
+            eprintln!("soconform: stopped early: {}", h.reason);
+            interrupted = h.kind == crate::exchange::HaltKind::Interrupted;
         }
     }
     if let Ok(w) = shared.warnings.lock() {
@@ -171,5 +197,32 @@ pub fn main(paths: SuitePaths) -> ExitCode {
             }
         }
     }
+    if interrupted {
+        return ExitCode::from(crate::engine::exit::INTERRUPTED);
+    }
     conclusion.exit_code()
+}
+
+/// Whether libtest-mimic will run `trial` under `args` (its filter, `--exact`, `--skip`,
+/// and ignored trials only with `--ignored` or `--include-ignored`).
+fn selected(args: &Arguments, trial: &Trial) -> bool {
+    let name = trial.name();
+    let filtered = match &args.filter {
+        None => true,
+        Some(f) if args.exact => name == f,
+        Some(f) => name.contains(f.as_str()),
+    };
+    let skipped = args.skip.iter().any(|s| {
+        if args.exact {
+            name == s
+        } else {
+            name.contains(s.as_str())
+        }
+    });
+    let ignored_ok = if trial.has_ignored_flag() {
+        args.ignored || args.include_ignored
+    } else {
+        !args.ignored
+    };
+    filtered && !skipped && ignored_ok
 }

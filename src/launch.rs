@@ -104,6 +104,27 @@ pub async fn launch_with(
     })
 }
 
+/// How a run is carried out, beyond its target and trials.
+#[derive(Debug, Clone, Copy)]
+pub struct RunOptions {
+    /// A progress bar (terminal) or progress lines (pipe) on stderr.
+    pub progress: bool,
+    pub details: Details,
+    /// Take over Ctrl-C and SIGTERM for a clean stop (the CLI; never in-process tests,
+    /// which would then outlive a Ctrl-C).
+    pub signals: bool,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            progress: false,
+            details: Details::All,
+            signals: false,
+        }
+    }
+}
+
 /// Runs `specs` with bounded concurrency on a fresh runtime; reports come back in spec
 /// order whatever order they finished in.
 pub fn execute(
@@ -112,16 +133,19 @@ pub fn execute(
     specs: Vec<TrialSpec>,
     progress: bool,
 ) -> Result<RunOutcome, String> {
-    execute_with(suite, target, specs, progress, Details::All)
+    let options = RunOptions {
+        progress,
+        ..RunOptions::default()
+    };
+    execute_with(suite, target, specs, options)
 }
 
-/// [`execute`], keeping `details` of each trial (see [`Details`]).
+/// [`execute`] with every option. An unreachable target is an `Err` (nothing was judged).
 pub fn execute_with(
     suite: Arc<Suite>,
     target: Target,
     specs: Vec<TrialSpec>,
-    progress: bool,
-    details: Details,
+    options: RunOptions,
 ) -> Result<RunOutcome, String> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -133,7 +157,12 @@ pub fn execute_with(
     rt.block_on(async move {
         let launched = launch(suite, target, new_run_id()).await?;
         let engine = launched.engine.clone();
-        let bar = Progress::new(specs.len(), progress);
+        engine.check_reachable().await?;
+        let signals = options
+            .signals
+            .then(|| tokio::spawn(crate::interrupt::listen(engine.clone())));
+        let bar = Progress::new(specs.len(), options.progress);
+        let waiting = bar.show_waiting(engine.clone());
         let tick = bar.clone();
         let on_done: Arc<dyn Fn(&TrialReport) + Send + Sync> = Arc::new(move |r| tick.tick(r));
         let reports = crate::engine::pool::run_all_with(
@@ -141,11 +170,22 @@ pub fn execute_with(
             Arc::new(specs),
             concurrency,
             on_done,
-            details,
+            options.details,
         )
-        .await?;
+        .await;
         bar.finish();
+        if let Some(h) = engine.halt() {
+            if options.progress {
+                eprintln!("soconform: {}", h.reason);
+            }
+        }
+        // After a halt too: every group this run created ends Deleted, if it can be.
         let sweep = engine.sweep().await;
+        waiting.abort();
+        if let Some(s) = signals {
+            s.abort();
+        }
+        let reports = reports?;
         let requests = engine.client.sent();
         let target_label = launched.target_label.clone();
         let embedded = launched.server.is_some();
@@ -159,6 +199,8 @@ pub fn execute_with(
             finished: std::time::SystemTime::now(),
             sweep,
             requests,
+            halt: engine.halt().cloned(),
+            transport: engine.client.watch().stats(),
         })
     })
 }

@@ -8,6 +8,7 @@
 
 pub mod cli;
 pub mod harness;
+pub mod interrupt;
 pub mod launch;
 pub mod progress;
 pub mod selftest;

@@ -1,10 +1,15 @@
 //! The run's progress on the console: a bar on a terminal, a line every tenth of the way
-//! on a pipe.
+//! on a pipe; and, whenever the run waits on the target (no answer for a while, or a
+//! Retry-After), what it waits for.
 
-use crate::engine::TrialReport;
+use crate::engine::{Engine, TrialReport};
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// On a pipe, at most one waiting line this often.
+const WAITING_LINE_EVERY: Duration = Duration::from_secs(10);
 
 /// A progress bar on a terminal; on a pipe, a plain line every tenth of the way.
 #[derive(Clone)]
@@ -47,6 +52,41 @@ impl Progress {
             None => {}
         }
     }
+    /// Shows what the run waits for while it waits (checked every second), until the
+    /// returned task is aborted. Does nothing when progress is off.
+    pub fn show_waiting(&self, engine: Arc<Engine>) -> tokio::task::JoinHandle<()> {
+        let bar = self.bar.clone();
+        let enabled = self.total > 0 || bar.is_some();
+        tokio::spawn(async move {
+            if !enabled {
+                return;
+            }
+            let mut last_line: Option<Instant> = None;
+            let mut shown = false;
+            loop {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                let waiting = engine.client.watch().waiting();
+                match (&bar, waiting) {
+                    (Some(b), Some(w)) => {
+                        b.set_message(w.to_string());
+                        shown = true;
+                    }
+                    (Some(b), None) if shown => {
+                        b.set_message("");
+                        shown = false;
+                    }
+                    (None, Some(w))
+                        if last_line.is_none_or(|t| t.elapsed() >= WAITING_LINE_EVERY) =>
+                    {
+                        eprintln!("soconform: {w}");
+                        last_line = Some(Instant::now());
+                    }
+                    _ => {}
+                }
+            }
+        })
+    }
+
     pub fn finish(&self) {
         if let Some(b) = &self.bar {
             b.finish_and_clear();

@@ -1,13 +1,15 @@
 //! Servers that misbehave in every way: each test starts a tiny raw TCP server, points
 //! the suite at it with short limits (connect 1 s, total 2 s, body 1 MiB), runs a small
-//! subset of trials and asserts that every trial fails with a clear message, the run
-//! finishes well within a bound, nothing panics, and the client never reads more than
-//! its body limit. Two tests run the `soconform` binary for its exit code (1, not a
-//! crash).
+//! subset of trials and asserts that every trial fails with a clear message (or, for a
+//! server that stopped answering, that the run halts and skips what it could not run),
+//! the run finishes well within a bound, nothing panics, and the client never reads more
+//! than its body limit. Two tests run the `soconform` binary for its exit code (1 when
+//! judged, 2 when the target is not HTTP at all).
 
 use soconform::checks::Verdict;
 use soconform::engine::failure_message;
-use soconform::engine::RunOutcome;
+use soconform::engine::{RunOutcome, RunVerdict};
+use soconform::exchange::HaltKind;
 use soconform::launch::execute;
 use soconform::matrix;
 use soconform::suite::{Suite, SuitePaths};
@@ -43,6 +45,7 @@ fn limits() -> Limits {
         connect_timeout: Duration::from_secs(1),
         total_timeout: Duration::from_secs(2),
         max_body_bytes: MAX_BODY,
+        ..Limits::remote()
     }
 }
 
@@ -63,6 +66,11 @@ fn target(addr: SocketAddr) -> Target {
 }
 
 fn run_against(addr: SocketAddr) -> (RunOutcome, Duration) {
+    let (outcome, elapsed) = try_run_against(addr);
+    (outcome.expect("the run finishes"), elapsed)
+}
+
+fn try_run_against(addr: SocketAddr) -> (Result<RunOutcome, String>, Duration) {
     let suite = suite();
     let specs = TRIALS
         .iter()
@@ -73,8 +81,40 @@ fn run_against(addr: SocketAddr) -> (RunOutcome, Duration) {
         })
         .collect();
     let t0 = Instant::now();
-    let outcome = execute(suite, target(addr), specs, false).expect("the run finishes");
+    let outcome = execute(suite, target(addr), specs, false);
     (outcome, t0.elapsed())
+}
+
+/// The target stopped answering: the run halted within about two total timeouts, not
+/// one per trial; no trial passed, the ones that could not run are skipped with the
+/// halt's reason, and the run is not conformant.
+fn assert_halted(outcome: &RunOutcome, elapsed: Duration) {
+    assert!(elapsed < Duration::from_secs(7), "the run took {elapsed:?}");
+    let halt = outcome.halt.as_ref().expect("the run halted");
+    assert_eq!(halt.kind, HaltKind::Unresponsive, "{halt:?}");
+    assert!(
+        halt.reason.contains("the target stopped answering")
+            && halt.reason.contains("timed out after 2 s"),
+        "{}",
+        halt.reason
+    );
+    assert_eq!(outcome.verdict(false), RunVerdict::NotConformant);
+    assert_eq!(outcome.reports.len(), TRIALS.len());
+    for r in &outcome.reports {
+        match &r.verdict {
+            Verdict::Skipped(reason) => assert!(
+                reason.contains("the target stopped answering"),
+                "{}: {reason}",
+                r.name
+            ),
+            Verdict::Fail => assert!(
+                failure_message(r).contains("no complete response within 2s"),
+                "{}",
+                failure_message(r)
+            ),
+            other => panic!("{}: {other:?}", r.name),
+        }
+    }
 }
 
 /// Every trial failed (not skipped, not passed) with a message naming what went wrong.
@@ -202,22 +242,56 @@ async fn answer(mut stream: TcpStream, written: Arc<AtomicU64>, content_type: &s
     let _ = stream.shutdown().await;
 }
 
+/// Deterministic noise that is not HTTP.
+fn noise() -> Vec<u8> {
+    let mut x: u32 = 0x1234_5678;
+    (0..4096)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            (x & 0xff) as u8 | 0x80
+        })
+        .collect()
+}
+
 #[test]
-fn garbage_bytes_fail_cleanly() {
+fn a_target_that_is_not_http_is_refused_before_any_trial() {
     let server = Hostile::start(|mut s, w| async move {
         read_request(&mut s).await;
-        // Deterministic noise that is not HTTP.
-        let mut x: u32 = 0x1234_5678;
-        let noise: Vec<u8> = (0..4096)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 17;
-                x ^= x << 5;
-                (x & 0xff) as u8 | 0x80
-            })
-            .collect();
-        write_counted(&mut s, &noise, &w).await;
+        write_counted(&mut s, &noise(), &w).await;
         let _ = s.shutdown().await;
+    });
+    let (outcome, elapsed) = try_run_against(server.addr);
+    let Err(e) = outcome else {
+        panic!("the run went on against a target that is not HTTP")
+    };
+    assert!(
+        e.contains(&format!(
+            "cannot reach the target http://{}/api",
+            server.addr
+        )) && e.contains("not valid HTTP/1.1")
+            && e.contains("nothing was judged"),
+        "{e}"
+    );
+    assert!(elapsed < Duration::from_secs(3), "{elapsed:?}");
+}
+
+#[test]
+fn garbage_after_a_valid_first_answer_fails_each_trial_cleanly() {
+    let connections = Arc::new(AtomicU64::new(0));
+    let server = Hostile::start(move |mut s, w| {
+        let first = connections.fetch_add(1, Ordering::Relaxed) == 0;
+        async move {
+            if first {
+                // The reachability probe: a valid answer (`null`, nothing to return).
+                answer(s, w, "application/json", b"null".to_vec()).await;
+                return;
+            }
+            read_request(&mut s).await;
+            write_counted(&mut s, &noise(), &w).await;
+            let _ = s.shutdown().await;
+        }
     });
     let (outcome, elapsed) = run_against(server.addr);
     assert_all_fail(
@@ -228,38 +302,29 @@ fn garbage_bytes_fail_cleanly() {
 }
 
 #[test]
-fn a_server_that_never_answers_times_out() {
+fn a_server_that_never_answers_halts_the_run() {
     let server = Hostile::start(|mut s, _| async move {
         read_request(&mut s).await;
         tokio::time::sleep(Duration::from_secs(3600)).await;
         drop(s);
     });
     let (outcome, elapsed) = run_against(server.addr);
-    assert_all_fail(
-        &outcome,
-        elapsed,
-        &["got no answer: no complete response within 2s (the total timeout)"],
-    );
+    // The reachability probe waits one timeout: nothing at all came back, so no trial
+    // is started and no save was ever sent (the sweep has nothing to look for).
+    assert_halted(&outcome, elapsed);
+    assert!(outcome
+        .reports
+        .iter()
+        .all(|r| matches!(r.verdict, Verdict::Skipped(_))));
     assert!(
-        outcome
-            .sweep
-            .lookup_error
-            .as_deref()
-            .is_some_and(|e| e.contains("total timeout")),
-        "the final listing times out too: {:?}",
-        outcome.sweep
-    );
-    // The generated trial is not shrunk against a silent server (it would wait again).
-    let generated = &outcome.reports[4];
-    assert!(
-        generated.notes.iter().any(|n| n.starts_with("not shrunk")),
+        outcome.sweep.created.is_empty() && outcome.sweep.clean(),
         "{:?}",
-        generated.notes
+        outcome.sweep
     );
 }
 
 #[test]
-fn a_one_byte_per_second_drip_times_out() {
+fn a_one_byte_per_second_drip_halts_the_run() {
     let server = Hostile::start(|mut s, w| async move {
         read_request(&mut s).await;
         let response = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 64\r\n\r\n{\"Value\": \"soconform\", \"Id\": 1}";
@@ -271,15 +336,11 @@ fn a_one_byte_per_second_drip_times_out() {
         }
     });
     let (outcome, elapsed) = run_against(server.addr);
-    assert_all_fail(
-        &outcome,
-        elapsed,
-        &["got no answer: no complete response within 2s (the total timeout)"],
-    );
+    assert_halted(&outcome, elapsed);
 }
 
 #[test]
-fn a_dripped_body_after_a_prompt_head_times_out() {
+fn a_dripped_body_after_a_prompt_head_halts_the_run() {
     let server = Hostile::start(|mut s, w| async move {
         read_request(&mut s).await;
         let head =
@@ -295,11 +356,7 @@ fn a_dripped_body_after_a_prompt_head_times_out() {
         }
     });
     let (outcome, elapsed) = run_against(server.addr);
-    assert_all_fail(
-        &outcome,
-        elapsed,
-        &["got no answer: no complete response within 2s (the total timeout)"],
-    );
+    assert_halted(&outcome, elapsed);
 }
 
 fn endless(chunked: bool) -> Hostile {
@@ -560,7 +617,7 @@ fn run_binary(addr: SocketAddr) -> std::process::Output {
 }
 
 #[test]
-fn the_binary_exits_1_against_garbage() {
+fn the_binary_exits_2_with_one_line_against_a_target_that_is_not_http() {
     let server = Hostile::start(|mut s, w| async move {
         read_request(&mut s).await;
         write_counted(
@@ -577,14 +634,17 @@ fn the_binary_exits_1_against_garbage() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(
         out.status.code(),
-        Some(1),
+        Some(2),
         "stdout:\n{stdout}\nstderr:\n{stderr}"
     );
+    let said: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(said.len(), 1, "{stderr}");
     assert!(
-        stdout.contains("FAIL [must]") && stdout.contains("the answer is not valid HTTP/1.1"),
-        "{stdout}"
+        said[0].contains(&format!("http://{}/api", server.addr))
+            && said[0].contains("not valid HTTP/1.1"),
+        "{stderr}"
     );
-    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!stdout.contains("FAIL"), "nothing was judged: {stdout}");
     assert!(t0.elapsed() < RUN_BOUND);
 }
 

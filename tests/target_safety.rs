@@ -230,7 +230,8 @@ fn max_requests_skips_what_it_cannot_send_and_still_cleans_up() {
     let specs = specs(&suite, &CREATES);
     let limits = Limits {
         concurrency: 1,
-        max_requests: Some(2),
+        // The reachability probe, then the first trial's save and read-back.
+        max_requests: Some(3),
         ..Limits::embedded()
     };
     let outcome = execute(
@@ -247,7 +248,7 @@ fn max_requests_skips_what_it_cannot_send_and_still_cleans_up() {
             panic!("{}: {:?}", r.name, r.verdict)
         };
         assert!(
-            reason.contains("request budget exhausted") && reason.contains("--max-requests 2"),
+            reason.contains("request budget exhausted") && reason.contains("--max-requests 3"),
             "{reason}"
         );
     }
@@ -259,7 +260,7 @@ fn max_requests_skips_what_it_cannot_send_and_still_cleans_up() {
     assert!(created.iter().all(|g| g.deleted), "{created:?}");
     assert!(outcome.sweep.clean(), "{:?}", outcome.sweep);
     assert!(
-        outcome.requests > 2,
+        outcome.requests > 3,
         "cleanup requests still count: {}",
         outcome.requests
     );

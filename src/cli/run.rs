@@ -7,18 +7,20 @@ use super::exit;
 use crate::engine::pool::Details;
 use crate::engine::RunOutcome;
 use crate::engine::{failure_message, TrialReport};
-use crate::launch::execute_with;
+use crate::launch::{execute_with, RunOptions};
 use crate::matrix::{self, TrialSpec};
 use crate::report::summary;
 use crate::suite::{Suite, SuitePaths};
-use crate::target::Target;
+use crate::target::{parse_duration, LimitOverrides, Target};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct RunArgs {
-    /// TOML target file (URL, secrets by variable name, limits); SOCONF_* variables win.
-    #[arg(long)]
+    /// TOML target file (URL, secrets by variable name, limits); SOCONF_* variables win
+    /// over it, flags over both.
+    #[arg(long, env = "SOCONF_TARGET_FILE")]
     pub target_file: Option<PathBuf>,
     /// Write the reports (JUnit, JSON, HTML, HAR) into this directory.
     #[arg(long)]
@@ -35,6 +37,23 @@ pub struct RunArgs {
     /// Stop sending after this many requests.
     #[arg(long)]
     pub max_requests: Option<u64>,
+    /// Give up on an exchange after this long, from sending to its last byte (e.g. 30s,
+    /// 500ms) [default: 30s].
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    pub timeout: Option<Duration>,
+    /// Give up connecting after this long [default: 10s].
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    pub connect_timeout: Option<Duration>,
+    /// Largest response body read, in bytes; a longer one fails the trial [default: 4 MiB].
+    #[arg(long, value_name = "BYTES")]
+    pub max_body_bytes: Option<usize>,
+    /// Longest Retry-After the suite waits out (a longer one is cut to this) [default: 60s].
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    pub max_retry_wait: Option<Duration>,
+    /// Rate-limit answers (429, or 503 with Retry-After) to one request before its trial
+    /// is skipped as rate-limited [default: 5].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub rate_limit_tries: Option<u32>,
     /// Leave the groups this run creates as they are (default: mark them Deleted).
     #[arg(long)]
     pub keep_created: bool,
@@ -109,15 +128,17 @@ fn run(args: &RunArgs) -> Result<u8, String> {
         return Ok(exit::OK);
     }
     let mut target = Target::from_env(args.target_file.as_deref()).map_err(|e| e.to_string())?;
-    if let Some(c) = args.concurrency {
-        target.limits.concurrency = c.max(1);
+    LimitOverrides {
+        concurrency: args.concurrency,
+        rps: args.rps,
+        max_requests: args.max_requests,
+        connect_timeout: args.connect_timeout,
+        timeout: args.timeout,
+        max_body_bytes: args.max_body_bytes,
+        max_retry_wait: args.max_retry_wait,
+        rate_limit_tries: args.rate_limit_tries,
     }
-    if let Some(r) = args.rps {
-        target.limits.rps = r;
-    }
-    if let Some(m) = args.max_requests {
-        target.limits.max_requests = Some(m);
-    }
+    .apply(&mut target.limits);
     target.keep_created |= args.keep_created;
     target.fresh_groups |= args.fresh_groups;
     let details = if args.report.is_some() {
@@ -125,7 +146,12 @@ fn run(args: &RunArgs) -> Result<u8, String> {
     } else {
         Details::FailuresOnly
     };
-    let outcome = execute_with(suite.clone(), target, specs, true, details)?;
+    let options = RunOptions {
+        progress: true,
+        details,
+        signals: true,
+    };
+    let outcome = execute_with(suite.clone(), target, specs, options)?;
     print_outcome(&outcome, args);
     if let Some(dir) = &args.report {
         crate::report::write_all(dir, &suite, &outcome, args.strict)
@@ -141,7 +167,7 @@ fn run(args: &RunArgs) -> Result<u8, String> {
             println!("peak_rss_mib={p:.1}");
         }
     }
-    Ok(outcome.verdict(args.strict).exit_code())
+    Ok(outcome.exit_code(args.strict))
 }
 
 pub fn select_specs(suite: &Suite, args: &RunArgs) -> Result<Vec<TrialSpec>, String> {
@@ -205,7 +231,20 @@ fn print_outcome(o: &RunOutcome, args: &RunArgs) {
         o.requests,
         secs
     );
-    print!("{}", summary::render(&o.reports, args.strict));
+    print!(
+        "{}",
+        summary::render(&o.reports, o.verdict(args.strict), o.halt.as_ref())
+    );
+    if let Some(h) = &o.halt {
+        println!("stopped early ({}): {}", h.at, h.reason);
+    }
+    let t = &o.transport;
+    if t.rate_limited > 0 {
+        println!(
+            "rate limits: the target answered 429 (or 503 with Retry-After) {} times; requests waited {:.1} s in all before being sent again",
+            t.rate_limited, t.rate_limit_wait_s
+        );
+    }
     let budget = o
         .reports
         .iter()

@@ -22,6 +22,11 @@ pub struct Limits {
     pub total_timeout: Duration,
     /// Largest response body read; a longer one fails the trial.
     pub max_body_bytes: usize,
+    /// Longest wait a `Retry-After` is granted (a longer one is cut to this).
+    pub max_retry_wait: Duration,
+    /// Answers of 429 (or 503 with Retry-After) to one request before it is given up
+    /// and its trial skipped as rate-limited.
+    pub rate_limit_tries: u32,
 }
 
 impl Limits {
@@ -34,6 +39,8 @@ impl Limits {
             connect_timeout: Duration::from_secs(10),
             total_timeout: Duration::from_secs(30),
             max_body_bytes: 4 << 20,
+            max_retry_wait: Duration::from_secs(60),
+            rate_limit_tries: 5,
         }
     }
     /// The embedded server runs in-process: no rate limit.
@@ -71,6 +78,8 @@ pub enum TargetError {
     Invalid { path: PathBuf, message: String },
     #[error("{0}")]
     Url(String),
+    #[error("{0}")]
+    Setting(String),
 }
 
 /// The TOML target file. Secrets are named by environment variable so the file can be
@@ -91,8 +100,167 @@ pub struct TargetFile {
     pub connect_timeout_ms: Option<u64>,
     pub timeout_ms: Option<u64>,
     pub max_body_bytes: Option<usize>,
+    pub max_retry_wait_ms: Option<u64>,
+    pub rate_limit_tries: Option<u32>,
     pub keep_created: Option<bool>,
     pub fresh_groups: Option<bool>,
+}
+
+/// Limits set somewhere (the target file, a `SOCONF_*` variable, a flag): each `Some`
+/// replaces what is beneath it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LimitOverrides {
+    pub concurrency: Option<usize>,
+    pub rps: Option<u32>,
+    pub max_requests: Option<u64>,
+    pub connect_timeout: Option<Duration>,
+    pub timeout: Option<Duration>,
+    pub max_body_bytes: Option<usize>,
+    pub max_retry_wait: Option<Duration>,
+    pub rate_limit_tries: Option<u32>,
+}
+
+impl LimitOverrides {
+    fn from_file(f: &TargetFile) -> LimitOverrides {
+        LimitOverrides {
+            concurrency: f.concurrency,
+            rps: f.rps,
+            max_requests: f.max_requests,
+            connect_timeout: f.connect_timeout_ms.map(Duration::from_millis),
+            timeout: f.timeout_ms.map(Duration::from_millis),
+            max_body_bytes: f.max_body_bytes,
+            max_retry_wait: f.max_retry_wait_ms.map(Duration::from_millis),
+            rate_limit_tries: f.rate_limit_tries,
+        }
+    }
+
+    /// The `SOCONF_*` limit variables (see [`LIMIT_VARIABLES`]); a value that does not
+    /// parse is an error naming the variable.
+    pub fn from_env(
+        lookup: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<LimitOverrides, TargetError> {
+        fn get<T>(
+            lookup: &dyn Fn(&str) -> Option<String>,
+            var: &str,
+            parse: impl Fn(&str) -> Result<T, String>,
+        ) -> Result<Option<T>, TargetError> {
+            match lookup(var).filter(|v| !v.trim().is_empty()) {
+                None => Ok(None),
+                Some(v) => parse(v.trim())
+                    .map(Some)
+                    .map_err(|e| TargetError::Setting(format!("{var}=`{v}`: {e}"))),
+            }
+        }
+        Ok(LimitOverrides {
+            concurrency: get(lookup, vars::CONCURRENCY, parse_count)?,
+            rps: get(lookup, vars::RPS, parse_number)?,
+            max_requests: get(lookup, vars::MAX_REQUESTS, parse_number)?,
+            connect_timeout: get(lookup, vars::CONNECT_TIMEOUT, parse_duration)?,
+            timeout: get(lookup, vars::TIMEOUT, parse_duration)?,
+            max_body_bytes: get(lookup, vars::MAX_BODY_BYTES, parse_number)?,
+            max_retry_wait: get(lookup, vars::MAX_RETRY_WAIT, parse_duration)?,
+            rate_limit_tries: get(lookup, vars::RATE_LIMIT_TRIES, parse_count)?,
+        })
+    }
+
+    /// Applies every limit set here over `limits`.
+    pub fn apply(&self, limits: &mut Limits) {
+        if let Some(v) = self.concurrency {
+            limits.concurrency = v.max(1);
+        }
+        if let Some(v) = self.rps {
+            limits.rps = v;
+        }
+        if let Some(v) = self.max_requests {
+            limits.max_requests = Some(v);
+        }
+        if let Some(v) = self.connect_timeout {
+            limits.connect_timeout = v;
+        }
+        if let Some(v) = self.timeout {
+            limits.total_timeout = v;
+        }
+        if let Some(v) = self.max_body_bytes {
+            limits.max_body_bytes = v;
+        }
+        if let Some(v) = self.max_retry_wait {
+            limits.max_retry_wait = v;
+        }
+        if let Some(v) = self.rate_limit_tries {
+            limits.rate_limit_tries = v.max(1);
+        }
+    }
+}
+
+/// The variables that set limits and run options where there are no flags (`cargo test`,
+/// nextest): each beside its target-file key and flag, for the README and `--help`.
+pub mod vars {
+    pub const TARGET_FILE: &str = "SOCONF_TARGET_FILE";
+    pub const CONCURRENCY: &str = "SOCONF_CONCURRENCY";
+    pub const RPS: &str = "SOCONF_RPS";
+    pub const MAX_REQUESTS: &str = "SOCONF_MAX_REQUESTS";
+    pub const CONNECT_TIMEOUT: &str = "SOCONF_CONNECT_TIMEOUT";
+    pub const TIMEOUT: &str = "SOCONF_TIMEOUT";
+    pub const MAX_BODY_BYTES: &str = "SOCONF_MAX_BODY_BYTES";
+    pub const MAX_RETRY_WAIT: &str = "SOCONF_MAX_RETRY_WAIT";
+    pub const RATE_LIMIT_TRIES: &str = "SOCONF_RATE_LIMIT_TRIES";
+    pub const KEEP_CREATED: &str = "SOCONF_KEEP_CREATED";
+    pub const FRESH_GROUPS: &str = "SOCONF_FRESH_GROUPS";
+}
+
+/// Every limit: its variable, target-file key and flag.
+pub const LIMIT_VARIABLES: [(&str, &str, &str); 8] = [
+    (vars::CONCURRENCY, "concurrency", "--concurrency"),
+    (vars::RPS, "rps", "--rps"),
+    (vars::MAX_REQUESTS, "max_requests", "--max-requests"),
+    (
+        vars::CONNECT_TIMEOUT,
+        "connect_timeout_ms",
+        "--connect-timeout",
+    ),
+    (vars::TIMEOUT, "timeout_ms", "--timeout"),
+    (vars::MAX_BODY_BYTES, "max_body_bytes", "--max-body-bytes"),
+    (
+        vars::MAX_RETRY_WAIT,
+        "max_retry_wait_ms",
+        "--max-retry-wait",
+    ),
+    (
+        vars::RATE_LIMIT_TRIES,
+        "rate_limit_tries",
+        "--rate-limit-tries",
+    ),
+];
+
+fn parse_number<T: std::str::FromStr>(v: &str) -> Result<T, String> {
+    v.parse()
+        .map_err(|_| "expected a whole number (no sign, no unit)".to_string())
+}
+
+fn parse_count<T: std::str::FromStr + PartialEq + From<u8>>(v: &str) -> Result<T, String> {
+    let n: T = parse_number(v)?;
+    if n == T::from(0) {
+        return Err("expected at least 1".into());
+    }
+    Ok(n)
+}
+
+/// `30s`, `500ms`, `2m`: a duration with its unit (humantime's syntax).
+pub fn parse_duration(v: &str) -> Result<Duration, String> {
+    let d = humantime::parse_duration(v)
+        .map_err(|e| format!("expected a duration with its unit, such as 30s or 500ms ({e})"))?;
+    if d.is_zero() {
+        return Err("expected a duration above zero".into());
+    }
+    Ok(d)
+}
+
+fn parse_flag(v: &str) -> Result<bool, String> {
+    match v.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" => Ok(true),
+        "0" | "false" | "no" => Ok(false),
+        _ => Err("expected 1 or 0 (true or false)".into()),
+    }
 }
 
 impl Target {
@@ -104,7 +272,7 @@ impl Target {
     ) -> Result<Target, TargetError> {
         let mut credentials = Credentials::from_lookup(lookup);
         let mut url = lookup(env::TARGET).filter(|s| !s.is_empty());
-        let mut file_limits = None;
+        let mut file_limits = LimitOverrides::default();
         let mut keep_created = false;
         let mut fresh_groups = false;
         if let Some((path, f)) = file {
@@ -133,8 +301,19 @@ impl Target {
             url = url.or(f.url.clone());
             keep_created = f.keep_created.unwrap_or(false);
             fresh_groups = f.fresh_groups.unwrap_or(false);
-            file_limits = Some(f);
+            file_limits = LimitOverrides::from_file(&f);
         }
+        let env_limits = LimitOverrides::from_env(lookup)?;
+        let flag = |var: &str| -> Result<Option<bool>, TargetError> {
+            match lookup(var).filter(|v| !v.trim().is_empty()) {
+                None => Ok(None),
+                Some(v) => parse_flag(v.trim())
+                    .map(Some)
+                    .map_err(|e| TargetError::Setting(format!("{var}=`{v}`: {e}"))),
+            }
+        };
+        keep_created = flag(vars::KEEP_CREATED)?.unwrap_or(keep_created);
+        fresh_groups = flag(vars::FRESH_GROUPS)?.unwrap_or(fresh_groups);
         if let Some(u) = &url {
             validate_url(u)?;
         }
@@ -143,20 +322,9 @@ impl Target {
         } else {
             Limits::embedded()
         };
-        if let Some(f) = file_limits {
-            limits.concurrency = f.concurrency.unwrap_or(limits.concurrency).max(1);
-            limits.rps = f.rps.unwrap_or(limits.rps);
-            limits.max_requests = f.max_requests.or(limits.max_requests);
-            limits.connect_timeout = f
-                .connect_timeout_ms
-                .map(Duration::from_millis)
-                .unwrap_or(limits.connect_timeout);
-            limits.total_timeout = f
-                .timeout_ms
-                .map(Duration::from_millis)
-                .unwrap_or(limits.total_timeout);
-            limits.max_body_bytes = f.max_body_bytes.unwrap_or(limits.max_body_bytes);
-        }
+        // The file, then the variables over it (flags go over both, in the CLI).
+        file_limits.apply(&mut limits);
+        env_limits.apply(&mut limits);
         Ok(Target {
             base_url: url.map(|u| u.trim_end_matches('/').to_string()),
             credentials,
@@ -166,9 +334,13 @@ impl Target {
         })
     }
 
+    /// From the environment and `file`, or the file `SOCONF_TARGET_FILE` names.
     pub fn from_env(file: Option<&Path>) -> Result<Target, TargetError> {
         let lookup = |name: &str| std::env::var(name).ok();
-        match file {
+        let named = lookup(vars::TARGET_FILE)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from);
+        match file.or(named.as_deref()) {
             None => Self::resolve(&lookup, None),
             Some(path) => {
                 let text = std::fs::read_to_string(path).map_err(|source| TargetError::Io {
@@ -280,5 +452,56 @@ mod tests {
         let f: TargetFile = toml::from_str("bearer_env = \"NOPE\"").expect("toml");
         let e = Target::resolve(&lookup(HashMap::new()), Some((Path::new("t.toml"), f)));
         assert!(matches!(e, Err(TargetError::Invalid { message, .. }) if message.contains("NOPE")));
+    }
+
+    #[test]
+    fn variables_set_every_limit_over_the_file() {
+        let f: TargetFile = toml::from_str(
+            "url = \"http://x/api\"\nrps = 5\ntimeout_ms = 9000\nrate_limit_tries = 2\n",
+        )
+        .expect("toml");
+        let t = Target::resolve(
+            &lookup(HashMap::from([
+                (vars::RPS, "0"),
+                (vars::TIMEOUT, "1500ms"),
+                (vars::CONNECT_TIMEOUT, "2s"),
+                (vars::CONCURRENCY, "3"),
+                (vars::MAX_REQUESTS, "77"),
+                (vars::MAX_BODY_BYTES, "1024"),
+                (vars::MAX_RETRY_WAIT, "5s"),
+                (vars::FRESH_GROUPS, "1"),
+            ])),
+            Some((Path::new("t.toml"), f)),
+        )
+        .expect("ok");
+        let l = &t.limits;
+        assert_eq!(l.rps, 0, "the variable wins over the file");
+        assert_eq!(l.total_timeout, Duration::from_millis(1500));
+        assert_eq!(l.connect_timeout, Duration::from_secs(2));
+        assert_eq!(l.concurrency, 3);
+        assert_eq!(l.max_requests, Some(77));
+        assert_eq!(l.max_body_bytes, 1024);
+        assert_eq!(l.max_retry_wait, Duration::from_secs(5));
+        assert_eq!(
+            l.rate_limit_tries, 2,
+            "the file's value where no variable is set"
+        );
+        assert!(t.fresh_groups);
+    }
+
+    #[test]
+    fn a_bad_limit_variable_names_itself_and_what_was_expected() {
+        for (var, value, expected) in [
+            (vars::TIMEOUT, "30", "with its unit"),
+            (vars::RPS, "fast", "whole number"),
+            (vars::CONCURRENCY, "0", "at least 1"),
+            (vars::KEEP_CREATED, "maybe", "1 or 0"),
+        ] {
+            let e = Target::resolve(&lookup(HashMap::from([(var, value)])), None);
+            let Err(TargetError::Setting(m)) = e else {
+                panic!("{var}={value} accepted")
+            };
+            assert!(m.starts_with(var) && m.contains(expected), "{m}");
+        }
     }
 }

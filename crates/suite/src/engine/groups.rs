@@ -149,6 +149,11 @@ impl GroupRegistry {
         r.active.iter().map(|(k, v)| (*k, v.clone())).collect()
     }
 
+    /// Groups created and not marked Deleted, in Id order.
+    pub fn active_ids(&self) -> Vec<i32> {
+        self.lock().active.keys().copied().collect()
+    }
+
     /// Every group this run created, and every one it marked Deleted, in Id order.
     pub fn created_and_deleted(&self) -> (Vec<i32>, Vec<i32>) {
         let r = self.lock();

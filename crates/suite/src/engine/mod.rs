@@ -7,6 +7,7 @@ mod groups;
 mod message;
 mod outcome;
 pub mod pool;
+mod reach;
 mod shrink;
 mod sweep;
 mod trial;
@@ -22,7 +23,7 @@ use crate::cases::SpecRef;
 use crate::checks::validators::Validators;
 use crate::checks::{CheckResult, Verdict};
 use crate::credentials::Credentials;
-use crate::exchange::{HttpClient, RecordedExchange, Redactor};
+use crate::exchange::{Halt, HaltKind, HttpClient, RecordedExchange, Redactor};
 use crate::matrix::TrialSpec;
 use crate::suite::Suite;
 use crate::target::Limits;
@@ -30,7 +31,7 @@ use crate::trial_name::TrialName;
 use crate::vocab::Level;
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 /// Prefix of every group name the suite creates, so a person can recognise them.
@@ -67,6 +68,8 @@ pub struct Engine {
     captured: Option<Mutex<Vec<Vec<crate::exchange::Request>>>>,
     /// Whether passing trials keep their exchanges (false when no report reads them).
     passing_details: AtomicBool,
+    /// Set by the first Ctrl-C or SIGTERM: no new trial starts.
+    interrupted: OnceLock<Halt>,
 }
 
 /// Everything known about one trial after it ran.
@@ -117,6 +120,7 @@ impl Engine {
             seq: AtomicU64::new(0),
             captured: config.capture_requests.then(|| Mutex::new(Vec::new())),
             passing_details: AtomicBool::new(true),
+            interrupted: OnceLock::new(),
         })
     }
 
@@ -144,8 +148,12 @@ impl Engine {
         )
     }
 
-    /// Runs one trial (a failing generated one is also shrunk: see `shrink`).
+    /// Runs one trial (a failing generated one is also shrunk: see `shrink`); once the
+    /// run is halted, reports it as not run instead.
     pub async fn run(&self, spec: &TrialSpec) -> TrialReport {
+        if let Some(halt) = self.halt() {
+            return trial::not_run(self, spec, format!("not run: {}", halt.reason));
+        }
         let report = trial::run(self, spec, None).await;
         if spec.seed.is_some() {
             shrink::finish(self, spec, report).await
@@ -179,5 +187,29 @@ impl Engine {
 
     pub fn timeout(&self) -> Duration {
         self.client.limits().total_timeout
+    }
+
+    /// Ctrl-C or SIGTERM (`signal` names it): no trial starts from now on; those in flight
+    /// finish, and the final sweep still runs.
+    pub fn interrupt(&self, signal: &str) {
+        let _ = self.interrupted.set(Halt::now(
+            HaltKind::Interrupted,
+            format!(
+                "interrupted by {signal}: the trials in flight were finished, no other was started"
+            ),
+        ));
+    }
+
+    /// Why the run stopped starting trials, if it did: an interrupt, or the client's
+    /// watch (the target stopped answering, or answered only rate limits).
+    pub fn halt(&self) -> Option<&Halt> {
+        self.interrupted
+            .get()
+            .or_else(|| self.client.watch().halted())
+    }
+
+    /// The groups this run created that are not (yet) marked Deleted, in Id order.
+    pub fn active_groups(&self) -> Vec<i32> {
+        self.groups.active_ids()
     }
 }

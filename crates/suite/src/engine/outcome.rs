@@ -3,6 +3,7 @@
 
 use super::{SweepReport, TrialReport};
 use crate::checks::Verdict;
+use crate::exchange::{Halt, HaltKind, TransportStats};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::time::SystemTime;
@@ -13,8 +14,10 @@ pub mod exit {
     pub const OK: u8 = 0;
     /// Not conformant, or a check the command makes failed.
     pub const FAILED: u8 = 1;
-    /// Usage, configuration or suite error: nothing was judged.
+    /// Usage, configuration or suite error (or an unreachable target): nothing was judged.
     pub const ERROR: u8 = 2;
+    /// Stopped by Ctrl-C or SIGTERM (128 + SIGINT, as shells report it).
+    pub const INTERRUPTED: u8 = 130;
 }
 
 /// Everything a finished run knows.
@@ -30,11 +33,23 @@ pub struct RunOutcome {
     pub finished: SystemTime,
     pub sweep: SweepReport,
     pub requests: u64,
+    /// Why the run stopped starting trials before the end, if it did.
+    pub halt: Option<Halt>,
+    /// Rate limits waited out and exchanges left unanswered.
+    pub transport: TransportStats,
 }
 
 impl RunOutcome {
     pub fn verdict(&self, strict: bool) -> RunVerdict {
-        RunVerdict::of(&self.reports, strict)
+        RunVerdict::of(&self.reports, strict, self.halt.as_ref())
+    }
+
+    /// The process exit code: the verdict's, or 130 after an interrupt.
+    pub fn exit_code(&self, strict: bool) -> u8 {
+        match &self.halt {
+            Some(h) if h.kind == HaltKind::Interrupted => exit::INTERRUPTED,
+            _ => self.verdict(strict).exit_code(),
+        }
     }
 }
 
@@ -51,9 +66,11 @@ pub enum RunVerdict {
 }
 
 impl RunVerdict {
-    /// A run fails when one trial fails it (a should-level warning only under `strict`).
-    pub fn of(reports: &[TrialReport], strict: bool) -> RunVerdict {
-        if reports.iter().any(|r| r.verdict.fails_run(strict)) {
+    /// A run fails when one trial fails it (a should-level warning only under `strict`),
+    /// or when the target stopped answering (`halt`): an answer is a must everywhere.
+    pub fn of(reports: &[TrialReport], strict: bool, halt: Option<&Halt>) -> RunVerdict {
+        let unresponsive = halt.is_some_and(|h| h.kind == HaltKind::Unresponsive);
+        if unresponsive || reports.iter().any(|r| r.verdict.fails_run(strict)) {
             RunVerdict::NotConformant
         } else if reports.iter().any(|r| matches!(r.verdict, Verdict::Warn)) {
             RunVerdict::ConformantWithWarnings

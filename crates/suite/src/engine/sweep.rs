@@ -82,47 +82,51 @@ impl Engine {
     /// no trial could confirm (a timeout, a 5xx after saving, an unreadable answer):
     /// they are this run's too.
     pub async fn sweep(&self) -> SweepReport {
-        let mut pending = self.groups.close_for_sweep();
+        let pending = self.groups.close_for_sweep();
         let mut report = SweepReport::default();
-        if self.groups.save_sent() {
-            match trial::find_by_prefix(self, &self.run_prefix()).await {
-                Ok(found) => {
-                    for (id, carrier, already_deleted) in found {
-                        if !self.groups.is_ours(id) {
-                            report.found_by_name.push(id);
-                            self.groups.remember(id, carrier.clone());
-                            if already_deleted {
-                                // Saved Deleted by a request the suite could not confirm:
-                                // already as it should end.
-                                self.groups.forget(id);
-                                continue;
-                            }
+        if self.keep_created {
+            report.kept = pending.iter().map(|(id, _)| *id).collect();
+        }
+        let to_mark = if self.keep_created { vec![] } else { pending };
+        // The listing and the marking of the groups already known go out together: a
+        // target that stopped answering costs one timeout here, not two.
+        let listing = async {
+            if self.groups.save_sent() {
+                Some(trial::find_by_prefix(self, &self.run_prefix()).await)
+            } else {
+                None
+            }
+        };
+        let (listing, mut marked) = tokio::join!(listing, self.mark_all(&to_mark));
+        let mut more = Vec::new();
+        match listing {
+            Some(Ok(found)) => {
+                for (id, carrier, already_deleted) in found {
+                    if !self.groups.is_ours(id) {
+                        report.found_by_name.push(id);
+                        self.groups.remember(id, carrier.clone());
+                        if already_deleted {
+                            // Saved Deleted by a request the suite could not confirm:
+                            // already as it should end.
+                            self.groups.forget(id);
+                            continue;
                         }
-                        // Listed active: marked Deleted whatever the trials believed.
-                        if !already_deleted && !pending.iter().any(|(p, _)| *p == id) {
-                            pending.push((id, carrier));
+                    }
+                    // Listed active: marked Deleted whatever the trials believed.
+                    let known = to_mark.iter().any(|(p, _)| *p == id);
+                    if !already_deleted && !known {
+                        if self.keep_created {
+                            report.kept.push(id);
+                        } else {
+                            more.push((id, carrier));
                         }
                     }
                 }
-                Err(e) => report.lookup_error = Some(self.redactor.text(&e)),
             }
+            Some(Err(e)) => report.lookup_error = Some(self.redactor.text(&e)),
+            None => {}
         }
-        if self.keep_created {
-            report.kept = pending.iter().map(|(id, _)| *id).collect();
-            pending.clear();
-        }
-        // The idle groups are all marked here: in parallel, within the concurrency.
-        let mut marked: Vec<(i32, Result<(), String>)> =
-            futures_util::stream::iter(pending.iter().map(|(id, carrier)| async move {
-                let (ex, result) = trial::mark_deleted(self, *id, carrier).await;
-                if let Some(ex) = ex {
-                    self.capture(vec![ex.request]);
-                }
-                (*id, result)
-            }))
-            .buffer_unordered(self.groups.idle_cap())
-            .collect()
-            .await;
+        marked.extend(self.mark_all(&more).await);
         marked.sort_by_key(|(id, _)| *id);
         for (id, result) in marked {
             match result {
@@ -130,7 +134,26 @@ impl Engine {
                 Err(e) => report.failed.push((id, self.redactor.text(&e))),
             }
         }
+        report.kept.sort_unstable();
         (report.created, report.deleted) = self.groups.created_and_deleted();
         report
+    }
+
+    /// Marks each group Deleted, in parallel within the concurrency.
+    async fn mark_all(
+        &self,
+        groups: &[(i32, serde_json::Value)],
+    ) -> Vec<(i32, Result<(), String>)> {
+        futures_util::stream::iter(groups.iter().map(|(id, carrier)| async move {
+            let (ex, result) =
+                trial::mark_deleted(self, *id, carrier, crate::exchange::SWEEP_PURPOSE).await;
+            if let Some(ex) = ex {
+                self.capture(vec![ex.request]);
+            }
+            (*id, result)
+        }))
+        .buffer_unordered(self.groups.idle_cap())
+        .collect()
+        .await
     }
 }

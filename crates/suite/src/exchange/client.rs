@@ -6,7 +6,12 @@
 //! means to send none (the docs' behaviour without Accept is a question of its own) goes
 //! over a bare HTTP/1.1 connection instead when the target is `http://`. Over `https://`
 //! the request goes through reqwest and its record says `Accept: */*`, as sent.
+//!
+//! Every exchange is reported to the [`Watch`]: a target that stopped answering halts
+//! the sending, and a rate limit (`429`, or `503` with `Retry-After`) is waited out and
+//! the same request sent again.
 
+use super::watch::{self, Watch};
 use super::{Exchange, Request, Response};
 use crate::target::Limits;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -25,6 +30,15 @@ pub enum TransportError {
     BodyTooLarge { limit: usize },
     #[error("request budget exhausted: --max-requests {0} reached")]
     BudgetExhausted(u64),
+    /// Bytes came back that are not an HTTP/1.1 answer.
+    #[error("{0}")]
+    NotHttp(String),
+    /// Not sent: the engine stopped sending (see [`Watch`]).
+    #[error("not sent: {0}")]
+    Halted(String),
+    /// Given up after the target answered only rate limits.
+    #[error("rate-limited: the target answered 429 (or 503 with Retry-After) {answers} times in a row; the suite waited {:.1} s and gave up", waited.as_secs_f64())]
+    RateLimited { answers: u32, waited: Duration },
     #[error("{0}")]
     Other(String),
 }
@@ -32,6 +46,18 @@ pub enum TransportError {
 impl TransportError {
     /// The words every budget refusal starts with (trials look for them).
     pub const BUDGET_EXHAUSTED: &'static str = "request budget exhausted";
+
+    /// The suite itself did not send the request, or gave it up on the target's word
+    /// (budget, halt, rate limit): the trial could not run, which is not the target's
+    /// failure to answer.
+    pub fn not_run(&self) -> bool {
+        matches!(
+            self,
+            TransportError::BudgetExhausted(_)
+                | TransportError::Halted(_)
+                | TransportError::RateLimited { .. }
+        )
+    }
 }
 
 /// Requests that put the target back as it was (marking this run's groups Deleted, and
@@ -39,12 +65,17 @@ impl TransportError {
 /// leaving the server as found comes first. They still count, and still keep `--rps`.
 pub const CLEANUP_PURPOSES: [&str; 2] = ["cleanup", "sweep"];
 
+/// The final sweep is sent even after the target stopped answering (a trial's own
+/// cleanup is not: it would wait a whole timeout more, and the sweep marks its groups).
+pub const SWEEP_PURPOSE: &str = "sweep";
+
 pub struct HttpClient {
     inner: reqwest::Client,
     limits: Limits,
     sent: AtomicU64,
     /// The earliest instant the next request may start, under `--rps`.
     next_slot: Mutex<Instant>,
+    watch: Watch,
 }
 
 impl HttpClient {
@@ -59,10 +90,16 @@ impl HttpClient {
             .map_err(|e| TransportError::Other(format!("cannot build the HTTP client: {e}")))?;
         Ok(HttpClient {
             inner,
+            watch: Watch::new(limits.total_timeout),
             limits,
             sent: AtomicU64::new(0),
             next_slot: Mutex::new(Instant::now()),
         })
+    }
+
+    /// Whether the target is still answering, and what it asked of the pace.
+    pub fn watch(&self) -> &Watch {
+        &self.watch
     }
 
     pub fn limits(&self) -> &Limits {
@@ -74,15 +111,28 @@ impl HttpClient {
         self.sent.load(Ordering::Relaxed)
     }
 
+    /// Waits for the request's slot: after any Retry-After the target asked for, and at
+    /// `--rps` (half of it, or a modest rate when unlimited, for a while after a rate
+    /// limit).
     async fn pace(&self) {
-        if self.limits.rps == 0 {
+        let (pause, slowed) = self.watch.pacing();
+        let rps = match (slowed, self.limits.rps) {
+            (false, rps) => rps,
+            (true, 0) => watch::SLOWED_RPS_WHEN_UNLIMITED,
+            (true, rps) => (rps / 2).max(1),
+        };
+        if rps == 0 && pause.is_none() {
             return;
         }
-        let interval = Duration::from_secs_f64(1.0 / f64::from(self.limits.rps));
+        let interval = if rps == 0 {
+            Duration::ZERO
+        } else {
+            Duration::from_secs_f64(1.0 / f64::from(rps))
+        };
         let wait_until = {
             let mut next = self.next_slot.lock().await;
-            let now = Instant::now();
-            let slot = (*next).max(now);
+            let earliest = pause.map_or(Instant::now(), |p| p.max(Instant::now()));
+            let slot = (*next).max(earliest);
             *next = slot + interval;
             slot
         };
@@ -96,21 +146,58 @@ impl HttpClient {
         }
         let started = SystemTime::now();
         let t0 = Instant::now();
-        let response = self.send_inner(purpose, &request).await;
+        let mut rate_limited = 0;
+        let mut waited = Duration::ZERO;
+        // A rate limit is the target's right: wait as asked and send the same request
+        // again, a few times at most.
+        let response = loop {
+            let response = self.send_once(purpose, &request).await;
+            let wait = response.as_ref().ok().and_then(|r| {
+                watch::retry_after(
+                    r,
+                    watch::backoff(rate_limited + 1),
+                    self.limits.max_retry_wait,
+                )
+            });
+            let Some(wait) = wait else {
+                if response.is_ok() {
+                    self.watch.rate_limit_outcome(false, 0);
+                }
+                break response;
+            };
+            rate_limited += 1;
+            if rate_limited >= self.limits.rate_limit_tries.max(1) {
+                self.watch.rate_limit_outcome(true, rate_limited);
+                break Err(TransportError::RateLimited {
+                    answers: rate_limited,
+                    waited,
+                });
+            }
+            self.watch.rate_limited(wait);
+            waited += wait;
+        };
         Exchange {
             purpose,
             request,
             response,
             started,
             duration: t0.elapsed(),
+            rate_limited,
+            waited,
         }
     }
 
-    async fn send_inner(
+    /// One try: the budget, the halt, the pace, then the exchange under the total timeout.
+    async fn send_once(
         &self,
         purpose: &str,
         request: &Request,
     ) -> Result<Response, TransportError> {
+        if purpose != SWEEP_PURPOSE {
+            if let Some(halt) = self.watch.halted() {
+                return Err(TransportError::Halted(halt.reason.clone()));
+            }
+        }
         match self.limits.max_requests {
             Some(max) if !CLEANUP_PURPOSES.contains(&purpose) => {
                 // Count only what is sent: a refused request does not use the budget.
@@ -129,10 +216,13 @@ impl HttpClient {
         }
         self.pace().await;
         let total = self.limits.total_timeout;
-        match tokio::time::timeout(total, self.exchange(request)).await {
+        self.watch.begin();
+        let result = match tokio::time::timeout(total, self.exchange(request)).await {
             Ok(r) => r,
             Err(_) => Err(TransportError::Timeout(total)),
-        }
+        };
+        self.watch.end(&result);
+        result
     }
 
     async fn exchange(&self, request: &Request) -> Result<Response, TransportError> {
@@ -219,12 +309,7 @@ impl HttpClient {
             tokio::net::TcpStream::connect((host, port)),
         )
         .await
-        .map_err(|_| {
-            TransportError::Connect(format!(
-                "no connection within {:?}",
-                self.limits.connect_timeout
-            ))
-        })?
+        .map_err(|_| TransportError::ConnectTimeout(self.limits.connect_timeout))?
         .map_err(|e| TransportError::Connect(e.to_string()))?;
         let (mut sender, connection) =
             hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
@@ -314,7 +399,9 @@ fn classify(e: &reqwest::Error, limits: &Limits) -> TransportError {
         Some(s) => format!("{s} ({inner})"),
         None => chain.join(": "),
     };
-    if e.is_connect() {
+    if summary.is_some_and(|s| s.contains("not valid HTTP")) {
+        TransportError::NotHttp(msg)
+    } else if e.is_connect() {
         TransportError::Connect(msg)
     } else {
         TransportError::Other(msg)

@@ -6,10 +6,12 @@ mod client;
 pub mod curl;
 pub mod encode;
 pub mod redact;
+pub mod watch;
 
 pub use auth_headers::{auth_headers, AuthUnavailable};
-pub use client::{HttpClient, TransportError};
+pub use client::{HttpClient, TransportError, SWEEP_PURPOSE};
 pub use redact::Redactor;
+pub use watch::{Halt, HaltKind, TransportStats};
 
 use std::time::{Duration, SystemTime};
 
@@ -62,6 +64,10 @@ pub struct Exchange {
     pub response: Result<Response, TransportError>,
     pub started: SystemTime,
     pub duration: Duration,
+    /// Rate-limit answers (429, or 503 with Retry-After) waited out before this one;
+    /// `duration` includes the waits.
+    pub rate_limited: u32,
+    pub waited: Duration,
 }
 
 /// An exchange fit for printing and reports: secret headers masked, secret values
@@ -75,6 +81,20 @@ pub struct RecordedExchange {
     pub response: Option<RecordedResponse>,
     /// Set when no response was received (connect failure, timeout, oversized body ...).
     pub error: Option<String>,
+    /// Rate-limit answers (429, or 503 with Retry-After) the suite waited out and sent
+    /// this same request again after; `duration_ms` includes the waits.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub rate_limited: u32,
+    #[serde(default, skip_serializing_if = "is_zero_f64")]
+    pub rate_limit_wait_ms: f64,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+fn is_zero_f64(n: &f64) -> bool {
+    *n == 0.0
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
@@ -139,6 +159,8 @@ impl Exchange {
             },
             response,
             error,
+            rate_limited: self.rate_limited,
+            rate_limit_wait_ms: self.waited.as_secs_f64() * 1000.0,
         }
     }
 }

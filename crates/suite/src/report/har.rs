@@ -146,7 +146,14 @@ fn entry(ex: &RecordedExchange, comment: &str) -> Value {
         "response": response,
         "cache": {},
         "timings": {"send": 0, "wait": time, "receive": 0},
-        "comment": comment,
+        "comment": if ex.rate_limited > 0 {
+            format!(
+                "{comment}; sent again after {} rate-limit answers (waited {:.0} ms)",
+                ex.rate_limited, ex.rate_limit_wait_ms
+            )
+        } else {
+            comment.to_string()
+        },
     })
 }
 
@@ -182,6 +189,8 @@ mod tests {
                 body_bytes: 4,
             }),
             error: None,
+            rate_limited: 0,
+            rate_limit_wait_ms: 0.0,
         };
         let e = entry(&ex, "t (main)");
         assert_eq!(e["startedDateTime"], "2023-11-14T22:13:20.123Z");

@@ -638,6 +638,20 @@ pub fn render(doc: &ReportDoc) -> String {
             ),
         ),
     ];
+    let mut rows = rows.to_vec();
+    if let Some(h) = &doc.halt {
+        rows.push(("stopped early", format!("{} ({})", h.reason, h.at)));
+    }
+    let t = &doc.transport;
+    if t.rate_limited > 0 || t.unanswered > 0 {
+        rows.push((
+            "transport",
+            format!(
+                "{} rate-limit answers waited out ({:.1} s in all); {} exchanges got no answer",
+                t.rate_limited, t.rate_limit_wait_s, t.unanswered
+            ),
+        ));
+    }
     for (k, v) in rows {
         let _ = writeln!(out, "<dt>{k}</dt><dd>{}</dd>", esc(&v));
     }

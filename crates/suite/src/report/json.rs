@@ -8,7 +8,7 @@ use crate::checks::{CheckResult, Verdict};
 use crate::engine::RunOutcome;
 pub use crate::engine::RunVerdict;
 use crate::engine::{failure_message, SweepReport, TrialReport};
-use crate::exchange::RecordedExchange;
+use crate::exchange::{Halt, HaltKind, RecordedExchange, TransportStats};
 use crate::suite::Suite;
 use crate::traceability::Traceability;
 use crate::vocab::Level;
@@ -51,6 +51,13 @@ pub struct ReportDoc {
     pub traceability: Traceability,
     /// What the final sweep did with the groups this run created.
     pub cleanup: SweepReport,
+    /// Why the run stopped starting trials before the end (interrupted, the target
+    /// stopped answering, or answered only rate limits); `null` when it ran to the end.
+    #[serde(default)]
+    pub halt: Option<Halt>,
+    /// Rate limits the run waited out, and exchanges that got no answer.
+    #[serde(default)]
+    pub transport: TransportStats,
     /// The suite's detection power as the self-test measured it for this very suite
     /// version (`docs/detection.json`); `null` when it was not measured for it.
     #[serde(default)]
@@ -84,7 +91,8 @@ pub struct TargetInfo {
 #[serde(deny_unknown_fields)]
 pub struct Outcome {
     pub verdict: RunVerdict,
-    /// The exit code `soconform run` returned: 0 conformant, 1 not conformant.
+    /// The exit code `soconform run` returned: 0 conformant, 1 not conformant, 130
+    /// interrupted.
     pub exit_code: u8,
     /// One line for people.
     pub summary: String,
@@ -251,7 +259,7 @@ pub fn build(
     let reports = &outcome.reports;
     let content_hash = suite.content_hash();
     let verdict = outcome.verdict(strict);
-    let exit_code = verdict.exit_code();
+    let exit_code = outcome.exit_code(strict);
     let (by_concern, totals) = super::summary::tally(reports);
     let concerns = by_concern
         .into_iter()
@@ -310,6 +318,20 @@ pub fn build(
             totals.fail, totals.warn
         ),
     };
+    let summary = match &outcome.halt {
+        None => summary,
+        Some(h) => {
+            let what = match h.kind {
+                HaltKind::Interrupted => "INCOMPLETE (interrupted)",
+                HaltKind::Unresponsive => "INCOMPLETE (the target stopped answering)",
+                HaltKind::RateLimited => "INCOMPLETE (the target answered only rate limits)",
+            };
+            format!(
+                "{summary}; {what}: {} of {} trials skipped; {}",
+                totals.skipped, totals.trials, h.reason
+            )
+        }
+    };
     let duration_ms = outcome
         .finished
         .duration_since(outcome.started)
@@ -343,6 +365,8 @@ pub fn build(
         trials: reports.iter().map(trial_entry).collect(),
         traceability,
         cleanup: outcome.sweep.clone(),
+        halt: outcome.halt.clone(),
+        transport: outcome.transport.clone(),
         detection: super::detection::Detection::load_for(&suite.paths.detection, &content_hash),
     }
 }

@@ -2,6 +2,7 @@
 
 use crate::checks::Verdict;
 use crate::engine::{RunVerdict, TrialReport};
+use crate::exchange::{Halt, HaltKind};
 use crate::vocab::Level;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -97,8 +98,9 @@ pub fn by_level<'a>(reports: impl IntoIterator<Item = &'a TrialReport>) -> [Leve
 }
 
 /// The run's verdict line. Skipped trials are named: a run that skipped most of the matrix
-/// (unconfigured schemes, an exhausted request budget) must not read like a full pass.
-pub fn verdict_line(verdict: RunVerdict, total: &Counts) -> String {
+/// (unconfigured schemes, an exhausted request budget, a halt) must not read like a full
+/// pass.
+pub fn verdict_line(verdict: RunVerdict, total: &Counts, halt: Option<&Halt>) -> String {
     let base = match verdict {
         RunVerdict::NotConformant => "NOT CONFORMANT",
         RunVerdict::ConformantWithWarnings => {
@@ -106,9 +108,15 @@ pub fn verdict_line(verdict: RunVerdict, total: &Counts) -> String {
         }
         RunVerdict::Conformant => "CONFORMANT",
     };
-    if total.skipped > 0 {
+    let why = match halt.map(|h| &h.kind) {
+        Some(HaltKind::Interrupted) => " (interrupted)",
+        Some(HaltKind::Unresponsive) => " (the target stopped answering)",
+        Some(HaltKind::RateLimited) => " (the target answered only rate limits)",
+        None => "",
+    };
+    if total.skipped > 0 || halt.is_some() {
         format!(
-            "{base}, INCOMPLETE: {} of {} trials were skipped (their reasons are in the report)",
+            "{base}, INCOMPLETE{why}: {} of {} trials were skipped (their reasons are in the report)",
             total.skipped, total.trials
         )
     } else {
@@ -118,8 +126,8 @@ pub fn verdict_line(verdict: RunVerdict, total: &Counts) -> String {
 
 /// The table: per concern, trials by verdict (fail counts must-level failures, warn
 /// should-level ones), then must-, should- and info-level trials counted apart
-/// (`passed/trials`).
-pub fn render(reports: &[TrialReport], strict: bool) -> String {
+/// (`passed/trials`), and the verdict line.
+pub fn render(reports: &[TrialReport], verdict: RunVerdict, halt: Option<&Halt>) -> String {
     let (by, total) = tally(reports);
     let mut out = String::new();
     let _ = writeln!(
@@ -162,7 +170,6 @@ pub fn render(reports: &[TrialReport], strict: bool) -> String {
         );
     }
     row(&mut out, "total", &total, by_level(reports));
-    let verdict = RunVerdict::of(reports, strict);
-    let _ = writeln!(out, "\nverdict: {}", verdict_line(verdict, &total));
+    let _ = writeln!(out, "\nverdict: {}", verdict_line(verdict, &total, halt));
     out
 }

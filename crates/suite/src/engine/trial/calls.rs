@@ -8,7 +8,7 @@ use crate::auth::AuthMode;
 use crate::checks;
 use crate::decode;
 use crate::engine::Engine;
-use crate::exchange::{auth_headers, Exchange, Request};
+use crate::exchange::{auth_headers, Exchange, Request, SWEEP_PURPOSE};
 use serde_json::Value;
 
 /// Auth for the suite's own bookkeeping requests (setup, read-back, cleanup).
@@ -84,7 +84,7 @@ async fn send(
 }
 
 /// A valid read (group 0, which names nothing) to see whether the server still answers.
-pub(super) async fn health_probe(engine: &Engine) -> Result<Exchange, String> {
+pub(in crate::engine) async fn health_probe(engine: &Engine) -> Result<Exchange, String> {
     let api = &engine.api;
     send(engine, "health", &api.props.read, &api.id_query(0), None).await
 }
@@ -171,7 +171,7 @@ pub(in crate::engine) async fn find_by_prefix(
 ) -> Result<Vec<(i32, Value, bool)>, String> {
     let api = &engine.api;
     let body = api.list_body(true);
-    let (_, list) = json_request(engine, "sweep", &api.props.list, &[], Some(&body)).await;
+    let (_, list) = json_request(engine, SWEEP_PURPOSE, &api.props.list, &[], Some(&body)).await;
     let list = as_list(engine, list?)?;
     Ok(list
         .iter()
@@ -183,11 +183,13 @@ pub(in crate::engine) async fn find_by_prefix(
         .collect())
 }
 
-/// Saves `carrier` (a group this run created) marked Deleted.
+/// Saves `carrier` (a group this run created) marked Deleted; `purpose` is `cleanup`
+/// (a trial's own) or `sweep` (the final sweep's, sent even after a halt).
 pub(in crate::engine) async fn mark_deleted(
     engine: &Engine,
     id: i32,
     carrier: &Value,
+    purpose: &'static str,
 ) -> (Option<Exchange>, Result<(), String>) {
     if !engine.groups.is_ours(id) {
         return (
@@ -200,7 +202,7 @@ pub(in crate::engine) async fn mark_deleted(
     let api = &engine.api;
     // Only well-typed data properties: what a negative case sent may not be.
     let body = api.wrap(api.marked_deleted(carrier, id));
-    let ex = match send(engine, "cleanup", &api.props.save, &[], Some(&body)).await {
+    let ex = match send(engine, purpose, &api.props.save, &[], Some(&body)).await {
         Ok(ex) => ex,
         Err(e) => return (None, Err(e)),
     };

@@ -140,7 +140,7 @@ pub(super) async fn cleanup(st: &mut State<'_>) {
             engine.groups.forget(id);
             continue;
         }
-        let (ex, result) = calls::mark_deleted(engine, id, &carrier).await;
+        let (ex, result) = calls::mark_deleted(engine, id, &carrier, "cleanup").await;
         st.exchanges.extend(ex);
         if let Err(e) = result {
             st.notes

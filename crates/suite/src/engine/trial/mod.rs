@@ -15,7 +15,7 @@ mod lifecycle;
 mod request;
 mod verify;
 
-pub(super) use calls::{find_by_prefix, mark_deleted};
+pub(super) use calls::{find_by_prefix, health_probe, mark_deleted};
 pub(super) use request::generated_for;
 
 use super::{Engine, TrialReport};
@@ -116,12 +116,29 @@ pub(super) async fn run(
     lifecycle::cleanup(&mut st).await;
     verify::answers(&mut st);
     verify::no_server_error(&mut st);
-    let verdict = match (skip, verify::budget_reached(&st.exchanges)) {
+    let verdict = match (skip, verify::not_run(&st.exchanges)) {
         (Some(reason), _) => Verdict::Skipped(engine.redactor.text(&reason)),
-        (None, Some(max)) => verify::budget_verdict(&st.results, max),
+        (None, Some(refusal)) => verify::not_run_verdict(&st.results, refusal),
         (None, None) => Verdict::of(&st.results),
     };
     report(st, spec, verdict, t0)
+}
+
+/// The report of a trial that was not started (the run was halted): skipped, `reason`.
+pub(super) fn not_run(engine: &Engine, spec: &TrialSpec, reason: String) -> TrialReport {
+    let st = State {
+        engine,
+        case: spec.case(&engine.suite),
+        results: vec![],
+        exchanges: vec![],
+        notes: vec![],
+        created: vec![],
+        body_override: None,
+        expects_success: false,
+        answered_deleted: vec![],
+    };
+    let verdict = Verdict::Skipped(engine.redactor.text(&reason));
+    report(st, spec, verdict, Instant::now())
 }
 
 /// The steps of a trial: the group it works on, the request (the next body form after a

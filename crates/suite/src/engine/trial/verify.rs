@@ -280,7 +280,8 @@ pub(super) fn answers(st: &mut State<'_>) {
         .exchanges
         .iter()
         .filter_map(|e| match &e.response {
-            Err(TransportError::BudgetExhausted(_)) | Ok(_) => None,
+            Ok(_) => None,
+            Err(err) if err.not_run() => None,
             Err(err) => Some(format!("the {} request got no answer: {err}", e.purpose)),
         })
         .collect();
@@ -302,31 +303,32 @@ pub(super) fn no_server_error(st: &mut State<'_>) {
     }
 }
 
-/// The request budget (`--max-requests`) when an exchange of the trial ran into it.
-pub(super) fn budget_reached(exchanges: &[Exchange]) -> Option<u64> {
-    exchanges.iter().find_map(|e| match &e.response {
-        Err(TransportError::BudgetExhausted(max)) => Some(*max),
-        _ => None,
-    })
+/// The first request of the trial the suite did not send, or gave up on the target's
+/// word: the budget (`--max-requests`) ran out, the run was halted, or the target
+/// answered only rate limits.
+pub(super) fn not_run(exchanges: &[Exchange]) -> Option<&TransportError> {
+    exchanges
+        .iter()
+        .find_map(|e| e.response.as_ref().err().filter(|e| e.not_run()))
 }
 
-/// A trial that ran out of request budget (`--max-requests`) is skipped, not failed: it
-/// could not ask all it needed. A failure it found before the budget ran out stands.
-pub(super) fn budget_verdict(results: &[CheckResult], max: u64) -> Verdict {
+/// A trial that could not send all its requests: what it found before (a failure stands)
+/// or skipped, with the reason. Checks that failed only because of the refusal do not count.
+pub(super) fn not_run_verdict(results: &[CheckResult], refusal: &TransportError) -> Verdict {
+    let refused = refusal.to_string();
     let found: Vec<CheckResult> = results
         .iter()
-        .filter(|r| {
-            !r.message
-                .as_deref()
-                .is_some_and(|m| m.contains(TransportError::BUDGET_EXHAUSTED))
-        })
+        .filter(|r| !r.message.as_deref().is_some_and(|m| m.contains(&refused)))
         .cloned()
         .collect();
     match Verdict::of(&found) {
         v @ (Verdict::Fail | Verdict::Warn) => v,
-        _ => Verdict::Skipped(format!(
-            "{}: --max-requests {max} was reached before this trial could send all its requests",
-            TransportError::BUDGET_EXHAUSTED
-        )),
+        _ => Verdict::Skipped(match refusal {
+            TransportError::BudgetExhausted(max) => format!(
+                "{}: --max-requests {max} was reached before this trial could send all its requests",
+                TransportError::BUDGET_EXHAUSTED
+            ),
+            other => other.to_string(),
+        }),
     }
 }
