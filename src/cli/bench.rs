@@ -38,6 +38,13 @@ pub struct BenchArgs {
     /// Skip the peak-memory measurement (it starts a separate `run` process).
     #[arg(long)]
     pub skip_memory: bool,
+    /// Instead: how long a whole run takes against a target that never answers, and one
+    /// that goes silent mid-run, at the remote defaults (takes a minute or two).
+    #[arg(long)]
+    pub unresponsive: bool,
+    /// With --unresponsive: when the second target goes silent.
+    #[arg(long, value_parser = crate::target::parse_duration, default_value = "3s", value_name = "DURATION")]
+    pub silent_after: Duration,
 }
 
 pub fn main(args: BenchArgs) -> u8 {
@@ -62,6 +69,12 @@ fn timed<T>(f: impl FnOnce() -> T) -> (T, f64) {
 }
 
 fn bench(args: &BenchArgs) -> Result<(), String> {
+    if args.unresponsive {
+        for (k, v) in super::bench_unresponsive::figures(args.silent_after)? {
+            println!("{k}={v}");
+        }
+        return Ok(());
+    }
     let paths = SuitePaths::discover();
     let repeat = args.repeat.max(1);
     let mut figures: Vec<(&str, String)> = Vec::new();

@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 pub mod bench;
+mod bench_unresponsive;
 pub mod coverage;
 pub mod derive;
 pub mod merge_junit;
