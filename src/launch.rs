@@ -157,12 +157,17 @@ pub fn execute_with(
     rt.block_on(async move {
         let launched = launch(suite, target, new_run_id()).await?;
         let engine = launched.engine.clone();
-        engine.check_reachable().await?;
+        let bar = Progress::new(specs.len(), options.progress);
+        // From the probe on: a target that does not answer it is waited for visibly.
+        let waiting = bar.show_waiting(engine.clone());
+        if let Err(e) = engine.check_reachable().await {
+            waiting.abort();
+            bar.finish();
+            return Err(e);
+        }
         let signals = options
             .signals
             .then(|| tokio::spawn(crate::interrupt::listen(engine.clone())));
-        let bar = Progress::new(specs.len(), options.progress);
-        let waiting = bar.show_waiting(engine.clone());
         let tick = bar.clone();
         let on_done: Arc<dyn Fn(&TrialReport) + Send + Sync> = Arc::new(move |r| tick.tick(r));
         let reports = crate::engine::pool::run_all_with(
@@ -176,7 +181,10 @@ pub fn execute_with(
         bar.finish();
         if let Some(h) = engine.halt() {
             if options.progress {
-                eprintln!("soconform: {}", h.reason);
+                eprintln!(
+                    "soconform: stopped: {}; now marking this run's groups Deleted",
+                    h.reason
+                );
             }
         }
         // After a halt too: every group this run created ends Deleted, if it can be.

@@ -504,4 +504,21 @@ mod tests {
             assert!(m.starts_with(var) && m.contains(expected), "{m}");
         }
     }
+
+    #[test]
+    fn the_readme_names_every_limit_in_each_place() {
+        let readme =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md"))
+                .expect("README.md");
+        for (var, key, flag) in LIMIT_VARIABLES {
+            let row = readme
+                .lines()
+                .find(|l| l.contains(&format!("`{var}`")))
+                .unwrap_or_else(|| panic!("README has no row for {var}"));
+            assert!(
+                row.contains(&format!("`{key}`")) && row.contains(&format!("`{flag}")),
+                "README row for {var} lacks `{key}` or `{flag}`: {row}"
+            );
+        }
+    }
 }

@@ -94,7 +94,8 @@ impl std::fmt::Display for Waiting {
                 timeout,
             } => write!(
                 f,
-                "waiting for the target: {in_flight} requests in flight, no answer for {} s (each gives up after {} s)",
+                "waiting for the target: {in_flight} request{} in flight, no answer for {} s (each gives up after {} s)",
+                if *in_flight == 1 { "" } else { "s" },
                 silent.as_secs(),
                 timeout.as_secs_f64()
             ),
