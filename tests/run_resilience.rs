@@ -466,22 +466,28 @@ fn signal(child: &Child, name: &str) {
     assert!(status.success());
 }
 
-/// Waits for `child` at most `bound`; kills it and panics past that.
-fn wait_bounded(mut child: Child, bound: Duration) -> std::process::Output {
-    let t0 = Instant::now();
-    while t0.elapsed() < bound {
-        if let Ok(Some(_)) = child.try_wait() {
-            return child.wait_with_output().expect("output");
+/// Waits for `child` at most `bound`, reading its output meanwhile (a full pipe would
+/// block it); kills it and panics past that.
+fn wait_bounded(child: Child, bound: Duration) -> std::process::Output {
+    let pid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(bound) {
+        Ok(out) => out.expect("output"),
+        Err(_) => {
+            let _ = Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
+            let out = rx.recv().ok().and_then(Result::ok);
+            panic!(
+                "still running after {bound:?}:\n{}",
+                out.map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
+                    .unwrap_or_default()
+            );
         }
-        std::thread::sleep(Duration::from_millis(50));
     }
-    let _ = child.kill();
-    let out = child.wait_with_output().expect("output");
-    panic!(
-        "still running after {bound:?}:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 /// Waits until the reference server holds at least one group the run created.
@@ -572,4 +578,57 @@ fn a_second_sigint_stops_at_once_and_names_the_groups_left_active() {
         ),
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The `conformance` harness binary cargo built beside this test (the newest, when an
+/// older build is still there).
+fn conformance_binary() -> Option<PathBuf> {
+    let deps = std::env::current_exe().ok()?.parent()?.to_path_buf();
+    std::fs::read_dir(deps)
+        .ok()?
+        .filter_map(Result::ok)
+        .filter(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.starts_with("conformance-") && !name.contains('.')
+        })
+        .max_by_key(|e| e.metadata().and_then(|m| m.modified()).ok())
+        .map(|e| e.path())
+}
+
+#[test]
+fn sigint_under_the_cargo_test_harness_sweeps_and_exits_130() {
+    let Some(harness) = conformance_binary() else {
+        panic!("no conformance harness binary beside this test (cargo builds it with the tests)")
+    };
+    let front = Front::start(Mode::HangAfter(u64::MAX), Duration::from_millis(40));
+    let mut cmd = Command::new(&harness);
+    cmd.args(["--test-threads", "4"])
+        .env("SOCONF_TARGET", front.url())
+        .env("SOCONF_BASIC", "tje0:Tje0")
+        .env("SOCONF_RPS", "0")
+        .env("SOCONF_CONCURRENCY", "4")
+        .env_remove("SOCONF_TARGET_FILE")
+        .current_dir(root())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let child = cmd.spawn().expect("the harness starts");
+    until_groups_exist(&front);
+    std::thread::sleep(Duration::from_millis(300));
+    signal(&child, "INT");
+    let out = wait_bounded(child, Duration::from_secs(60));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("SIGINT: stopping"), "{stderr}");
+    assert!(
+        stdout.contains("not run: interrupted by SIGINT"),
+        "the trials not run are ignored with the reason"
+    );
+    let active: Vec<i32> = front
+        .groups()
+        .iter()
+        .filter(|g| named(g) && !g.deleted)
+        .map(|g| g.id)
+        .collect();
+    assert!(active.is_empty(), "left active: {active:?}\n{stderr}");
 }
