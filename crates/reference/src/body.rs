@@ -123,6 +123,17 @@ pub fn decode(
     bytes: &[u8],
     object_names: &[&str],
 ) -> Result<Decoded, ApiError> {
+    decode_with(headers, bytes, object_names, false)
+}
+
+/// [`decode`], reading JSON with Newtonsoft's syntax leniency when `relax_json` (the
+/// `lenient_json` clean profile).
+pub fn decode_with(
+    headers: &HeaderMap,
+    bytes: &[u8],
+    object_names: &[&str],
+    relax_json: bool,
+) -> Result<Decoded, ApiError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(Decoded::empty());
@@ -143,6 +154,13 @@ pub fn decode(
         .map_err(|e| ApiError::bad_request(format!("The body is not valid UTF-8: {e}")))?;
     match ty {
         BodyType::Json | BodyType::JsonPatch | BodyType::MergePatch => {
+            let relaxed;
+            let text = if relax_json {
+                relaxed = crate::lenient::relax(text);
+                relaxed.as_str()
+            } else {
+                text
+            };
             let v: Value = serde_json::from_str(text)
                 .map_err(|e| ApiError::bad_request(format!("The JSON body is malformed: {e}")))?;
             let v = match (ty, v) {

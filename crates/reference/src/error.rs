@@ -13,6 +13,8 @@ pub struct ApiError {
     pub detail: String,
     /// Extra headers (e.g. `WWW-Authenticate` on 401, `Allow` on 405).
     pub headers: Vec<(header::HeaderName, String)>,
+    /// The body, when not the Web API 2 default (`{"Message", "MessageDetail"}`).
+    pub custom_body: Option<Box<serde_json::Value>>,
 }
 
 impl ApiError {
@@ -22,6 +24,7 @@ impl ApiError {
             message: message.into(),
             detail: detail.into(),
             headers: Vec::new(),
+            custom_body: None,
         }
     }
 
@@ -53,8 +56,17 @@ impl ApiError {
         self
     }
 
+    /// The same error with another body.
+    pub fn with_body(mut self, body: serde_json::Value) -> Self {
+        self.custom_body = Some(Box::new(body));
+        self
+    }
+
     pub fn body(&self) -> serde_json::Value {
-        json!({"Message": self.message, "MessageDetail": self.detail})
+        self.custom_body
+            .as_deref()
+            .cloned()
+            .unwrap_or_else(|| json!({"Message": self.message, "MessageDetail": self.detail}))
     }
 }
 

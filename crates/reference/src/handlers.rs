@@ -38,14 +38,14 @@ pub struct AppState {
 /// The entry point for every request. The pipeline runs in its own task so that a panic
 /// (a bug) becomes a 500 with a JSON body instead of a dropped connection.
 pub async fn entry(State(state): State<Arc<AppState>>, req: Request) -> Response {
+    let profile = state.config.profile;
     match tokio::spawn(handle(state, req)).await {
         Ok(res) => res,
-        Err(e) => ApiError::new(
+        Err(e) => profile.error_response(ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "An error has occurred.",
             format!("The reference server failed while handling the request: {e}"),
-        )
-        .into_response(),
+        )),
     }
 }
 
@@ -57,39 +57,39 @@ async fn handle(state: Arc<AppState>, req: Request) -> Response {
     let op = match route(parts.uri.path()) {
         Route::Agent(op) => op,
         Route::NotFound => {
-            return ApiError::new(
+            return state.config.profile.error_response(ApiError::new(
                 StatusCode::NOT_FOUND,
                 format!(
                     "No HTTP resource was found that matches the request URI '{}'.",
                     parts.uri.path().chars().take(200).collect::<String>()
                 ),
                 "This server implements POST /api/v1/Agents/User/SaveUserGroup, GetUserGroup and GetAllUserGroups.",
-            )
-            .into_response()
+            ))
         }
     };
     let fault = state.config.fault.filter(|f| f.applies_to(op));
     if let Some(e) = fault.and_then(|f| f.refuse_method(&parts.method)) {
-        return e.into_response();
+        return state.config.profile.error_response(e);
     }
     if parts.method == Method::GET || parts.method == Method::HEAD {
         return describe(op);
     }
     if parts.method != Method::POST {
-        return ApiError::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            format!(
-                "The requested resource does not support http method '{}'.",
-                parts.method
-            ),
-            "Agent methods are invoked with POST; GET describes them.",
-        )
-        .with_header(header::ALLOW, "GET, HEAD, POST")
-        .into_response();
+        return state.config.profile.error_response(
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                format!(
+                    "The requested resource does not support http method '{}'.",
+                    parts.method
+                ),
+                "Agent methods are invoked with POST; GET describes them.",
+            )
+            .with_header(header::ALLOW, "GET, HEAD, POST"),
+        );
     }
     match invoke(&state, fault, op, &parts, body).await {
         Ok(res) => res,
-        Err(e) => e.into_response(),
+        Err(e) => state.config.profile.error_response(e),
     }
 }
 
@@ -180,10 +180,13 @@ async fn decode_typed(
         });
     }
     let bytes = body::read_limited(headers, body, state.config.max_body_bytes).await?;
-    let decoded: Decoded = match op {
-        Operation::SaveUserGroup => body::decode(headers, &bytes, request::SAVE_OBJECTS)?,
-        _ => body::decode(headers, &bytes, &[])?,
+    let profile = state.config.profile;
+    let objects: &[&str] = match op {
+        Operation::SaveUserGroup => request::SAVE_OBJECTS,
+        _ => &[],
     };
+    let decoded = body::decode_with(headers, &bytes, objects, profile.relaxes_json())?;
+    let decoded: Decoded = profile.bend_decoded(op, decoded);
     let decoded = match state.config.fault {
         Some(f) => f.bend_decoded(decoded),
         None => decoded,

@@ -17,6 +17,7 @@ pub mod faults;
 pub mod form;
 pub mod handlers;
 pub mod latency;
+pub mod lenient;
 pub mod negotiate;
 pub mod operation;
 pub mod patch;

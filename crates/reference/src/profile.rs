@@ -3,8 +3,13 @@
 //! not make. `soconform serve --profile NAME` serves one, and `soconform selftest` runs the
 //! suite against each.
 
-use crate::operation::AgentRequest;
+use crate::body::{Decoded, Source};
+use crate::error::ApiError;
+use crate::operation::{AgentRequest, Operation};
 use crate::request::SaveRequest;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Profile {
@@ -15,15 +20,31 @@ pub enum Profile {
     /// string not sent) is stored, and answered, as `""`. No page says a null string
     /// survives a save.
     EmptyStrings,
+    /// A JSON reader as lenient as Newtonsoft.Json's (the .NET client's and, by its error
+    /// wording, the product's): comments, trailing commas, single quotes, integers as
+    /// strings, numbers for strings and booleans. RFC 8259 forbids the syntax; no page
+    /// says a server must refuse it.
+    LenientJson,
+    /// Error and 401 bodies shaped as the product's (`{"Error": true, "ErrorType": ...,
+    /// "ErrorMessage" or "Message": ..., "ErrorSource": ...}`), and no `WWW-Authenticate`
+    /// challenge (no page mentions one).
+    ProductErrors,
 }
 
 impl Profile {
-    pub const ALL: [Profile; 2] = [Profile::Reference, Profile::EmptyStrings];
+    pub const ALL: [Profile; 4] = [
+        Profile::Reference,
+        Profile::EmptyStrings,
+        Profile::LenientJson,
+        Profile::ProductErrors,
+    ];
 
     pub fn id(self) -> &'static str {
         match self {
             Profile::Reference => "reference",
             Profile::EmptyStrings => "empty_strings",
+            Profile::LenientJson => "lenient_json",
+            Profile::ProductErrors => "product_errors",
         }
     }
 
@@ -33,7 +54,64 @@ impl Profile {
             Profile::EmptyStrings => {
                 "text columns cannot hold null: strings saved as null are stored as \"\""
             }
+            Profile::LenientJson => {
+                "a JSON reader as lenient as Newtonsoft.Json's: comments, trailing commas, single quotes, \"22\" for 22, numbers for strings and booleans"
+            }
+            Profile::ProductErrors => {
+                "error and 401 bodies shaped as the product's ({Error, ErrorType, ErrorMessage, ErrorSource}), no WWW-Authenticate"
+            }
         }
+    }
+
+    /// Whether JSON bodies are read with Newtonsoft's syntax leniency.
+    pub fn relaxes_json(self) -> bool {
+        self == Profile::LenientJson
+    }
+
+    /// The decoded request as this profile's JSON reader binds it: with `LenientJson`,
+    /// the conversions Newtonsoft makes for each property's type.
+    pub fn bend_decoded(self, op: Operation, mut decoded: Decoded) -> Decoded {
+        if self != Profile::LenientJson || decoded.source != Source::Json {
+            return decoded;
+        }
+        let (ints, strings, bools) = (["Id", "Rank"], ["Value", "Tooltip"], ["Deleted"]);
+        if let Some(Value::Object(map)) = decoded.value.as_mut() {
+            match op {
+                Operation::GetAllUserGroups => {
+                    crate::lenient::coerce(map, &[], &[], &["IncludeDeleted"])
+                }
+                _ => {
+                    // The wrapped carrier, or a bare one.
+                    for (k, v) in map.iter_mut() {
+                        if let (true, Value::Object(inner)) =
+                            (k.eq_ignore_ascii_case("UserGroup"), v)
+                        {
+                            crate::lenient::coerce(inner, &ints, &strings, &bools);
+                        }
+                    }
+                    crate::lenient::coerce(map, &ints, &strings, &bools);
+                }
+            }
+        }
+        decoded
+    }
+
+    /// An error as this profile answers it.
+    pub fn error_response(self, mut e: ApiError) -> Response {
+        if self != Profile::ProductErrors {
+            return e.into_response();
+        }
+        e.headers
+            .retain(|(name, _)| name != header::WWW_AUTHENTICATE);
+        let text = format!("{} {}", e.message, e.detail);
+        // The 401 a browser-less client gets (SDK docs screenshot) says `Message`; the
+        // REST error body documented elsewhere says `ErrorMessage`.
+        let body = if e.status.as_u16() == 401 {
+            json!({"Error": true, "ErrorType": "ArgumentException", "Message": text, "ErrorSource": "SuperOffice.Services.WebApi"})
+        } else {
+            json!({"Error": true, "ErrorType": "ArgumentException", "ErrorMessage": text, "ErrorSource": "SuperOffice.Services.WebApi"})
+        };
+        e.with_body(body).into_response()
     }
 
     pub fn from_id(id: &str) -> Option<Profile> {
@@ -95,5 +173,32 @@ mod tests {
         for p in Profile::ALL {
             assert_eq!(Profile::from_id(p.id()), Some(p));
         }
+    }
+
+    #[test]
+    fn product_errors_have_the_products_shape_and_no_challenge() {
+        let e = ApiError::new(axum::http::StatusCode::UNAUTHORIZED, "Unauthorized", "no")
+            .with_header(header::WWW_AUTHENTICATE, "Basic");
+        let res = Profile::ProductErrors.error_response(e.clone());
+        assert!(res.headers().get(header::WWW_AUTHENTICATE).is_none());
+        let res = Profile::Reference.error_response(e);
+        assert!(res.headers().get(header::WWW_AUTHENTICATE).is_some());
+    }
+
+    #[test]
+    fn lenient_json_binds_as_newtonsoft() {
+        let d = Decoded {
+            value: Some(json!({"UserGroup": {"Id": "22", "Deleted": 0, "Value": 7}})),
+            source: Source::Json,
+        };
+        let got = Profile::LenientJson.bend_decoded(Operation::SaveUserGroup, d.clone());
+        assert_eq!(
+            got.value,
+            Some(json!({"UserGroup": {"Id": 22, "Deleted": false, "Value": "7"}}))
+        );
+        assert_eq!(
+            Profile::Reference.bend_decoded(Operation::SaveUserGroup, d.clone()),
+            d
+        );
     }
 }
