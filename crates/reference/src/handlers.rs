@@ -130,7 +130,7 @@ async fn invoke(
     let value = response_value(&outcome, &query, fault);
     Ok(match fault {
         Some(f) => f.render(content_type, &value),
-        None => render(content_type, &value),
+        None => state.config.profile.render(content_type, &value),
     })
 }
 
@@ -185,7 +185,10 @@ async fn decode_typed(
         Operation::SaveUserGroup => request::SAVE_OBJECTS,
         _ => &[],
     };
-    let decoded = body::decode_with(headers, &bytes, objects, profile.relaxes_json())?;
+    let decoded = match profile.read_contract(op, headers, &bytes) {
+        Some(contract) => contract?,
+        None => body::decode_with(headers, &bytes, objects, profile.relaxes_json())?,
+    };
     let decoded: Decoded = profile.bend_decoded(op, decoded);
     let decoded = match state.config.fault {
         Some(f) => f.bend_decoded(decoded),

@@ -12,6 +12,7 @@ pub mod auth;
 pub mod body;
 pub mod carrier;
 pub mod config;
+pub mod data_contract;
 pub mod error;
 pub mod faults;
 pub mod form;

@@ -29,14 +29,19 @@ pub enum Profile {
     /// "ErrorMessage" or "Message": ..., "ErrorSource": ...}`), and no `WWW-Authenticate`
     /// challenge (no page mentions one).
     ProductErrors,
+    /// XML as a DataContractSerializer stack reads and writes it: a save's XML body only
+    /// in the contract form (root `SaveUserGroup` in the contract namespace, members in
+    /// contract order), XML answers with that namespace, `i:nil` and `a:KeyValueOf` pairs.
+    DataContract,
 }
 
 impl Profile {
-    pub const ALL: [Profile; 4] = [
+    pub const ALL: [Profile; 5] = [
         Profile::Reference,
         Profile::EmptyStrings,
         Profile::LenientJson,
         Profile::ProductErrors,
+        Profile::DataContract,
     ];
 
     pub fn id(self) -> &'static str {
@@ -45,6 +50,7 @@ impl Profile {
             Profile::EmptyStrings => "empty_strings",
             Profile::LenientJson => "lenient_json",
             Profile::ProductErrors => "product_errors",
+            Profile::DataContract => "data_contract",
         }
     }
 
@@ -59,6 +65,9 @@ impl Profile {
             }
             Profile::ProductErrors => {
                 "error and 401 bodies shaped as the product's ({Error, ErrorType, ErrorMessage, ErrorSource}), no WWW-Authenticate"
+            }
+            Profile::DataContract => {
+                "XML as DataContractSerializer reads and writes it: saves only in the contract form (root SaveUserGroup, contract namespace and order), answers with xmlns, i:nil and a:KeyValueOf pairs"
             }
         }
     }
@@ -94,6 +103,50 @@ impl Profile {
             }
         }
         decoded
+    }
+
+    /// A save's XML body, when this profile reads it its own way (`DataContract`);
+    /// `None` leaves it to the reference reader.
+    pub fn read_contract(
+        self,
+        op: Operation,
+        headers: &axum::http::HeaderMap,
+        bytes: &[u8],
+    ) -> Option<Result<Decoded, ApiError>> {
+        let xml = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| {
+                v.split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase()
+            })
+            .is_some_and(|e| e == "application/xml" || e == "text/xml");
+        if self != Profile::DataContract || op != Operation::SaveUserGroup || !xml {
+            return None;
+        }
+        let text = std::str::from_utf8(bytes).ok()?;
+        if text.trim().is_empty() {
+            return None;
+        }
+        Some(crate::data_contract::read_save(text).map(|v| Decoded {
+            value: Some(v),
+            source: Source::Text,
+        }))
+    }
+
+    /// An answer as this profile writes it (`DataContract`: XML in the contract shape).
+    pub fn render(self, content_type: &'static str, value: &Value) -> Response {
+        if self != Profile::DataContract || !content_type.ends_with("/xml") {
+            return crate::operation::render(content_type, value);
+        }
+        let mut res = crate::data_contract::write(value).into_response();
+        if let Ok(v) = header::HeaderValue::from_str(&format!("{content_type}; charset=utf-8")) {
+            res.headers_mut().insert(header::CONTENT_TYPE, v);
+        }
+        res
     }
 
     /// An error as this profile answers it.

@@ -16,12 +16,15 @@ pub struct BodyForm {
 }
 
 /// Names the docs give the body: `## Request Body: request` and the method name.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct EncodeContext {
     /// The body's name on the page (`request`): the primary XML root.
     pub body_name: String,
     /// The agent method (`SaveUserGroup`): an alternative XML root.
     pub method_name: String,
+    /// Per request property holding a carrier (`UserGroup`), its members in data-contract
+    /// order (the derived schema's `x-member-order`).
+    pub member_order: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -29,6 +32,11 @@ pub struct EncodeContext {
 pub struct EncodeError(pub String);
 
 pub const XSI_NS: &str = "http://www.w3.org/2001/XMLSchema-instance";
+
+/// The data contract namespace of the agent calls: the SOAP contract's (notes §4, X1:
+/// `http://www.superoffice.net/ws/crm/NetServer/ServicesNN`, 88 the newest seen). The REST
+/// pages name none; a DataContractSerializer stack reads only its own.
+pub const DATA_CONTRACT_NS: &str = "http://www.superoffice.net/ws/crm/NetServer/Services88";
 
 /// Every reasonable encoding of `value` for `content_type`, primary first. Types outside
 /// the three families get the JSON text (negative cases send it on purpose).
@@ -89,8 +97,70 @@ fn xml_forms(value: &Value, ctx: &EncodeContext) -> Result<Vec<BodyForm>, Encode
                 bytes: xml_document(name, inner)?.into_bytes(),
             });
         }
+        // What a DataContractSerializer reads: the contract's root and namespace, members
+        // in contract order, `i:nil` for null. Last: its names are an inference.
+        if !ctx.method_name.is_empty() {
+            forms.push(BodyForm {
+                label: "xml:data-contract".into(),
+                bytes: data_contract_document(&ctx.method_name, map, ctx)?.into_bytes(),
+            });
+        }
     }
     Ok(forms)
+}
+
+/// `<Method xmlns="{DATA_CONTRACT_NS}" xmlns:i="{XSI_NS}">` holding each request
+/// property, a carrier's members in its data-contract order (others after, as sent).
+pub fn data_contract_document(
+    root: &str,
+    request: &serde_json::Map<String, Value>,
+    ctx: &EncodeContext,
+) -> Result<String, EncodeError> {
+    let mut out = format!("<{root} xmlns=\"{DATA_CONTRACT_NS}\" xmlns:i=\"{XSI_NS}\">");
+    for (name, v) in request {
+        write_contract(&mut out, name, v, ctx.member_order.get(name))?;
+    }
+    out.push_str(&format!("</{root}>"));
+    Ok(out)
+}
+
+fn write_contract(
+    out: &mut String,
+    name: &str,
+    v: &Value,
+    order: Option<&Vec<String>>,
+) -> Result<(), EncodeError> {
+    match v {
+        Value::Null => {
+            if !is_xml_name(name) {
+                return Err(EncodeError(format!(
+                    "`{name}` cannot be an XML element name"
+                )));
+            }
+            out.push_str(&format!("<{name} i:nil=\"true\"/>"));
+        }
+        Value::Object(map) => {
+            if !is_xml_name(name) {
+                return Err(EncodeError(format!(
+                    "`{name}` cannot be an XML element name"
+                )));
+            }
+            out.push_str(&format!("<{name}>"));
+            let rank = |k: &String| {
+                order
+                    .and_then(|o| o.iter().position(|m| m == k))
+                    .unwrap_or(usize::MAX)
+            };
+            let mut members: Vec<(&String, &Value)> = map.iter().collect();
+            members.sort_by_key(|(k, _)| rank(k));
+            for (k, child) in members {
+                write_contract(out, k, child, None)?;
+            }
+            out.push_str(&format!("</{name}>"));
+        }
+        other => write_element(out, name, other, false, false)?,
+    }
+    Ok(())
 }
 
 /// `value` as an XML document with root element `root`: object members become child
@@ -250,6 +320,21 @@ mod tests {
         EncodeContext {
             body_name: "request".into(),
             method_name: "SaveUserGroup".into(),
+            member_order: [(
+                "UserGroup".to_string(),
+                [
+                    "TableRight",
+                    "FieldProperties",
+                    "Value",
+                    "Tooltip",
+                    "Id",
+                    "Rank",
+                    "Deleted",
+                ]
+                .map(String::from)
+                .to_vec(),
+            )]
+            .into(),
         }
     }
 
@@ -268,7 +353,8 @@ mod tests {
             [
                 "xml:request-root",
                 "xml:SaveUserGroup-root",
-                "xml:bare-carrier"
+                "xml:bare-carrier",
+                "xml:data-contract"
             ]
         );
         assert_eq!(
@@ -276,6 +362,11 @@ mod tests {
             format!("<request xmlns:xsi=\"{XSI_NS}\"><UserGroup><Value>a&lt;b</Value><Id>0</Id><Deleted>false</Deleted><TableRight xsi:nil=\"true\"/></UserGroup></request>")
         );
         assert!(text(&forms[2]).starts_with("<UserGroup xmlns:xsi="));
+        // Contract order (base members first), the contract namespace, `i:nil`.
+        assert_eq!(
+            text(&forms[3]),
+            format!("<SaveUserGroup xmlns=\"{DATA_CONTRACT_NS}\" xmlns:i=\"{XSI_NS}\"><UserGroup><TableRight i:nil=\"true\"/><Value>a&lt;b</Value><Id>0</Id><Deleted>false</Deleted></UserGroup></SaveUserGroup>")
+        );
     }
 
     #[test]

@@ -147,7 +147,32 @@ impl<'i, 'a> Builder<'i, 'a> {
         if self.mode == Mode::Response {
             m.insert("required".into(), json!(required));
         }
+        if let Some(order) = self.member_order(name) {
+            m.insert("x-member-order".into(), json!(order));
+        }
         Ok(Value::Object(m))
+    }
+
+    /// The class's JSON properties in data-contract order: the base class's members
+    /// first (deepest base first), then each class's own in the order of its page. A
+    /// DataContractSerializer reads members in this order only (the SOAP contract lists
+    /// `Carrier`'s `TableRight`, `FieldProperties` before `UserGroup`'s own; notes §4).
+    fn member_order(&self, name: &str) -> Option<Vec<String>> {
+        let (props, _) = self.types.json_props(name)?;
+        let mut owners: Vec<&str> = Vec::new();
+        for p in &props {
+            if !owners.contains(&p.owner.as_str()) {
+                owners.push(&p.owner);
+            }
+        }
+        Some(
+            owners
+                .iter()
+                .rev()
+                .flat_map(|o| props.iter().filter(move |p| p.owner == *o))
+                .map(|p| p.name.clone())
+                .collect(),
+        )
     }
 
     /// Properties and required names of an object: from `rows` (resolving blank, `object`

@@ -284,8 +284,37 @@ fn body_forms(
             .next()
             .unwrap_or("")
             .to_string(),
+        member_order: member_orders(endpoint),
     };
     encode::encode(v, &ct.value, &ctx)
+}
+
+/// Per property of the request body whose schema is a carrier, its members in
+/// data-contract order (`x-member-order` of the derived request schema).
+fn member_orders(endpoint: &Endpoint) -> std::collections::BTreeMap<String, Vec<String>> {
+    let Some(schema) = &endpoint.request_schema else {
+        return Default::default();
+    };
+    let def_of = |prop: &Value| -> Option<Vec<String>> {
+        let reference = std::iter::once(prop)
+            .chain(
+                prop.get("anyOf")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten(),
+            )
+            .find_map(|s| s.get("$ref").and_then(Value::as_str))?;
+        let name = reference.strip_prefix("#/$defs/")?;
+        let order = schema.get("$defs")?.get(name)?.get("x-member-order")?;
+        serde_json::from_value(order.clone()).ok()
+    };
+    schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .filter_map(|(k, prop)| Some((k.clone(), def_of(prop)?)))
+        .collect()
 }
 
 /// Appends query parameters, percent-encoding only what must be: the docs write
