@@ -197,6 +197,20 @@ fn renders_without_errors(chrome: &Path) -> Result<(), Failed> {
             return Err(format!("the rendered page lacks {needle}").into());
         }
     }
+    // The certification reader's line: the self-test's detection power, measured for
+    // this very suite (docs/detection.json is kept current by tests/selftest.rs).
+    let detection = dom
+        .split("<dt>detection power</dt><dd>")
+        .nth(1)
+        .and_then(|rest| rest.split("</dd>").next())
+        .ok_or("the header has no detection power line")?;
+    if !(detection.contains("must-level faults caught")
+        && detection.contains("clean profiles pass"))
+    {
+        return Err(
+            format!("the detection power line does not give the score: {detection}").into(),
+        );
+    }
     let cells: usize = body_attr(&dom, "data-heatmap-cells")
         .and_then(|c| c.parse().ok())
         .unwrap_or(0);

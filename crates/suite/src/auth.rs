@@ -55,6 +55,13 @@ pub enum NearMiss {
     /// The configured X-XSRF-TOKEN with the session cookie's names but other values (a
     /// check of the cookie's presence or name only).
     CookieValue,
+    /// Basic one character longer, beside the valid session cookie and X-XSRF-TOKEN (a
+    /// server that falls back to the session when the Authorization header fails).
+    BasicBesideSession,
+    /// SoTicket one character longer, beside the valid session.
+    TicketBesideSession,
+    /// Bearer one character longer, beside the valid session.
+    BearerBesideSession,
 }
 
 /// Which configured credential a near miss is derived from (and sent in place of).
@@ -79,10 +86,24 @@ impl NearMiss {
                 NearMissOf::Bearer
             }
             NearMiss::CookieValue => NearMissOf::Cookie,
+            NearMiss::BasicBesideSession => NearMissOf::Basic,
+            NearMiss::TicketBesideSession => NearMissOf::Ticket,
+            NearMiss::BearerBesideSession => NearMissOf::Bearer,
         }
     }
 
-    pub const ALL: [NearMiss; 10] = [
+    /// Whether the valid session (cookie and X-XSRF-TOKEN) rides along: the two
+    /// credentials of the request disagree.
+    pub fn beside_session(self) -> bool {
+        matches!(
+            self,
+            NearMiss::BasicBesideSession
+                | NearMiss::TicketBesideSession
+                | NearMiss::BearerBesideSession
+        )
+    }
+
+    pub const ALL: [NearMiss; 13] = [
         NearMiss::BasicUser,
         NearMiss::BasicPassword,
         NearMiss::BasicLonger,
@@ -93,6 +114,9 @@ impl NearMiss {
         NearMiss::BearerShorter,
         NearMiss::BearerCase,
         NearMiss::CookieValue,
+        NearMiss::BasicBesideSession,
+        NearMiss::TicketBesideSession,
+        NearMiss::BearerBesideSession,
     ];
 
     /// The token in trial names (`near-basic-user`, ...).
@@ -108,6 +132,9 @@ impl NearMiss {
             NearMiss::BearerShorter => "near-bearer-shorter",
             NearMiss::BearerCase => "near-bearer-case",
             NearMiss::CookieValue => "near-cookie-value",
+            NearMiss::BasicBesideSession => "near-basic-beside-session",
+            NearMiss::TicketBesideSession => "near-ticket-beside-session",
+            NearMiss::BearerBesideSession => "near-bearer-beside-session",
         }
     }
 
@@ -153,9 +180,12 @@ impl NearMiss {
                 };
                 Some(format!("{wrong}:{password}"))
             }
-            NearMiss::BasicLonger | NearMiss::TicketLonger | NearMiss::BearerLonger => {
-                Some(longer())
-            }
+            NearMiss::BasicLonger
+            | NearMiss::TicketLonger
+            | NearMiss::BearerLonger
+            | NearMiss::BasicBesideSession
+            | NearMiss::TicketBesideSession
+            | NearMiss::BearerBesideSession => Some(longer()),
             NearMiss::TicketShorter | NearMiss::BearerShorter => shorter(),
             NearMiss::TicketCase | NearMiss::BearerCase => swapped(),
             NearMiss::CookieValue => {

@@ -37,7 +37,7 @@ const DELETED_QUOTE: &str =
 const ID_QUOTE: &str = "| Id | int32 | Primary key |";
 const MISSING_401_QUOTE: &str = "will return HTTP error 401 Unauthorized.";
 
-pub const CATALOGUE: [Entry; 64] = [
+pub const CATALOGUE: [Entry; 65] = [
     Entry {
         fault: Fault::AuthBasicRefused,
         id: "auth_basic_refused",
@@ -227,6 +227,16 @@ pub const CATALOGUE: [Entry; 64] = [
         page: "use-x-xsrf-token.md",
         section: "Cross site request forgery token",
         quote: "the API will try to log in using the current user's SuperOffice session.",
+    },
+    Entry {
+        fault: Fault::AuthSessionFallback,
+        id: "auth_session_fallback",
+        level: Should,
+        concern: "auth",
+        description: "a wrong Authorization header is accepted when a valid session cookie and X-XSRF-TOKEN ride along (the server falls back to the session)",
+        page: SAVE_PAGE,
+        section: "Request Headers",
+        quote: "If not using Authorization header, you must provide XSRF value from cookie or hidden input field",
     },
     Entry {
         fault: Fault::ContentTypeRefused(REQUEST_TYPES[0]),

@@ -62,6 +62,9 @@ pub enum Fault {
     AuthBearerPrefix,
     AuthBearerCaseInsensitive,
     AuthCookieNameOnly,
+    /// A wrong Authorization header falls back to the session cookie and X-XSRF-TOKEN
+    /// sent beside it, instead of being refused.
+    AuthSessionFallback,
     // --- real clients
     /// The request reader matches property names case-sensitively: the official 12.x
     /// client's camelCase `{"userGroup": {"value": ...}}` is read as no UserGroup.
@@ -210,7 +213,8 @@ impl Fault {
             | Fault::AuthTicketCaseInsensitive
             | Fault::AuthBearerPrefix
             | Fault::AuthBearerCaseInsensitive
-            | Fault::AuthCookieNameOnly => true,
+            | Fault::AuthCookieNameOnly
+            | Fault::AuthSessionFallback => true,
             Fault::DeletedListed => op == Operation::GetAllUserGroups,
             _ => op == Operation::SaveUserGroup,
         }
@@ -308,6 +312,11 @@ impl Fault {
                     "Authorization has been denied for this request.",
                     "fault auth_app_token_refused: SO-AppToken is not accepted.",
                 ))
+            }
+            (Fault::AuthSessionFallback, Err(_)) if authorization.is_some() => {
+                let mut without = headers.clone();
+                without.remove(header::AUTHORIZATION);
+                auth::authorize(&without, creds).map_err(|r| r.into_error(creds))
             }
             (_, Err(_)) => self.half_checked(headers, creds).map_or(decided, Ok),
             _ => decided,

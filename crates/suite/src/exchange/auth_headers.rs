@@ -113,7 +113,7 @@ pub fn auth_headers(
                     n.token()
                 ))
             })?;
-            match n.of() {
+            let mut headers = match n.of() {
                 NearMissOf::Basic => authz(basic(&wrong)),
                 NearMissOf::Ticket => authz(format!("SoTicket {wrong}")),
                 NearMissOf::Bearer => authz(format!("Bearer {wrong}")),
@@ -124,7 +124,18 @@ pub fn auth_headers(
                         need(&c.xsrf_token, env::XSRF_TOKEN, "the XSRF token")?.to_string(),
                     ),
                 ],
+            };
+            if n.beside_session() {
+                headers.push((
+                    "Cookie".into(),
+                    need(&c.cookie, env::COOKIE, "the session cookie")?.to_string(),
+                ));
+                headers.push((
+                    header::XSRF_TOKEN.into(),
+                    need(&c.xsrf_token, env::XSRF_TOKEN, "the XSRF token")?.to_string(),
+                ));
             }
+            headers
         }
     })
 }

@@ -23,11 +23,17 @@ fn near_miss_header(n: NearMiss) -> String {
     match n {
         NearMiss::BasicUser => basic(format!("${{{}%%:*}}:soconform-wrong-password", env::BASIC)),
         NearMiss::BasicPassword => basic(format!("soconform-nobody:${{{}#*:}}", env::BASIC)),
-        NearMiss::BasicLonger => basic(format!("${{{}}}x", env::BASIC)),
-        NearMiss::TicketLonger => format!("\"Authorization: SoTicket ${{{}}}x\"", env::TICKET),
+        NearMiss::BasicLonger | NearMiss::BasicBesideSession => {
+            basic(format!("${{{}}}x", env::BASIC))
+        }
+        NearMiss::TicketLonger | NearMiss::TicketBesideSession => {
+            format!("\"Authorization: SoTicket ${{{}}}x\"", env::TICKET)
+        }
         NearMiss::TicketShorter => format!("\"Authorization: SoTicket ${{{}%?}}\"", env::TICKET),
         NearMiss::TicketCase => format!("\"Authorization: SoTicket {}\"", swap(env::TICKET)),
-        NearMiss::BearerLonger => format!("\"Authorization: Bearer ${{{}}}x\"", env::BEARER),
+        NearMiss::BearerLonger | NearMiss::BearerBesideSession => {
+            format!("\"Authorization: Bearer ${{{}}}x\"", env::BEARER)
+        }
         NearMiss::BearerShorter => format!("\"Authorization: Bearer ${{{}%?}}\"", env::BEARER),
         NearMiss::BearerCase => format!("\"Authorization: Bearer {}\"", swap(env::BEARER)),
         NearMiss::CookieValue => format!(
