@@ -83,9 +83,10 @@ impl Engine {
     /// they are this run's too.
     pub async fn sweep(&self) -> SweepReport {
         let pending = self.groups.close_for_sweep();
+        let known: Vec<i32> = pending.iter().map(|(id, _)| *id).collect();
         let mut report = SweepReport::default();
         if self.keep_created {
-            report.kept = pending.iter().map(|(id, _)| *id).collect();
+            report.kept = known.clone();
         }
         let to_mark = if self.keep_created { vec![] } else { pending };
         // The listing and the marking of the groups already known go out together: a
@@ -113,8 +114,7 @@ impl Engine {
                         }
                     }
                     // Listed active: marked Deleted whatever the trials believed.
-                    let known = to_mark.iter().any(|(p, _)| *p == id);
-                    if !already_deleted && !known {
+                    if !already_deleted && !known.contains(&id) {
                         if self.keep_created {
                             report.kept.push(id);
                         } else {
