@@ -34,6 +34,9 @@ struct Shared {
     suite: Arc<Suite>,
     target: Target,
     strict: bool,
+    /// `SOCONF_WAIVERS`: a waived failure is reported as ignored, with the waiver.
+    waivers: Vec<crate::waivers::Waiver>,
+    today: String,
     running: OnceLock<Result<Running, String>>,
     warnings: Mutex<Vec<String>>,
 }
@@ -66,7 +69,12 @@ impl Shared {
 
     fn run(&self, spec: &TrialSpec) -> Result<Completion, Failed> {
         let running = self.running().map_err(Failed::from)?;
-        let report: TrialReport = running.rt.block_on(running.launched.engine.run(spec));
+        let mut report: TrialReport = running.rt.block_on(running.launched.engine.run(spec));
+        crate::waivers::apply(
+            &self.waivers,
+            std::slice::from_mut(&mut report),
+            &self.today,
+        );
         let outcome = completion(&report, self.strict);
         if matches!(report.verdict, Verdict::Warn) && outcome.is_ok() {
             if let Ok(mut w) = self.warnings.lock() {
@@ -80,6 +88,12 @@ impl Shared {
 /// A trial's verdict as libtest sees it: a pass (info too), an ignored trial with its
 /// reason, or a failure with the message; a should-level warning fails only when `strict`.
 pub fn completion(report: &TrialReport, strict: bool) -> Result<Completion, Failed> {
+    if let Some(w) = &report.waived {
+        return Ok(Completion::ignored_with(format!(
+            "waived failure: {} ({}; owner {}; until {})",
+            w.reason, w.link, w.owner, w.expires
+        )));
+    }
     match &report.verdict {
         Verdict::Pass | Verdict::Info => Ok(Completion::Completed),
         Verdict::Skipped(reason) => Ok(Completion::ignored_with(reason)),
@@ -136,10 +150,28 @@ pub fn main(paths: SuitePaths) -> ExitCode {
     // is given); against a live server, unconfigured ones are ignored.
     let credentials = launch::effective_credentials(&target);
     let strict = std::env::var("SOCONF_STRICT").is_ok_and(|v| !v.is_empty() && v != "0");
+    let waivers = match std::env::var_os("SOCONF_WAIVERS").filter(|v| !v.is_empty()) {
+        Some(path) => match crate::waivers::load(std::path::Path::new(&path)) {
+            Ok(w) => w,
+            Err(e) => {
+                eprintln!("soconform: SOCONF_WAIVERS: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        None => Vec::new(),
+    };
+    let today = crate::waivers::today();
+    let expired: Vec<String> = waivers
+        .iter()
+        .filter(|w| w.expires.as_str() < today.as_str())
+        .map(|w| format!("waiver `{}` expired on {}", w.pattern, w.expires))
+        .collect();
     let shared = Arc::new(Shared {
         suite,
         target,
         strict,
+        waivers,
+        today,
         running: OnceLock::new(),
         warnings: Mutex::new(vec![]),
     });
@@ -199,6 +231,13 @@ pub fn main(paths: SuitePaths) -> ExitCode {
     }
     if interrupted {
         return ExitCode::from(crate::engine::exit::INTERRUPTED);
+    }
+    if !expired.is_empty() {
+        // An expired waiver waived nothing, and fails the run until renewed or removed.
+        for e in &expired {
+            eprintln!("soconform: {e}: it waived nothing; renew or remove it");
+        }
+        return ExitCode::from(crate::engine::exit::FAILED);
     }
     conclusion.exit_code()
 }

@@ -209,6 +209,8 @@ pub fn execute_with(
             requests,
             halt: engine.halt().cloned(),
             transport: engine.client.watch().stats(),
+            waivers: Vec::new(),
+            setup: crate::engine::RunSetup::of(&engine.credentials, engine.client.limits()),
         })
     })
 }

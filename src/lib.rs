@@ -15,5 +15,5 @@ pub mod selftest;
 
 pub use soconform_suite::{
     auth, cases, checks, credentials, decode, description, docs, engine, exchange, generate,
-    matrix, report, schema, suite, target, traceability, trial_name, vocab,
+    matrix, report, schema, suite, target, traceability, trial_name, vocab, waivers,
 };

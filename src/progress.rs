@@ -42,7 +42,7 @@ impl Progress {
         match &self.bar {
             Some(b) => {
                 b.inc(1);
-                if r.verdict.fails_run(false) {
+                if r.fails_run(false) {
                     b.set_message(format!("last failure: {}", r.name));
                 }
             }

@@ -76,10 +76,7 @@ impl ServerRun {
         seconds: f64,
     ) -> ServerRun {
         let pick = |strict: bool| -> Vec<&TrialReport> {
-            reports
-                .iter()
-                .filter(|r| r.verdict.fails_run(strict))
-                .collect()
+            reports.iter().filter(|r| r.fails_run(strict)).collect()
         };
         let names = |rs: &[&TrialReport]| rs.iter().map(|r| r.name.clone()).collect();
         let strict = fault.is_none_or(|f| f.level() != Level::Must);

@@ -56,8 +56,22 @@ fn report_html() -> Result<&'static Path, Failed> {
         .get_or_init(|| {
             let dir = work_dir().join("report");
             let _ = std::fs::remove_dir_all(&dir);
+            // A waiver in force (stale against the clean server) puts the waivers table
+            // and the statement's waiver line on the page.
+            let waivers = work_dir().join("waivers.toml");
+            std::fs::create_dir_all(work_dir())
+                .map_err(|e| format!("cannot create {}: {e}", work_dir().display()))?;
+            std::fs::write(
+                &waivers,
+                "[[waiver]]\npattern = \"auth.near_miss_401\"\nreason = \"browser test\"\nlink = \"https://tracker.example/1\"\nowner = \"qa@example.com\"\nexpires = \"2999-12-31\"\n",
+            )
+            .map_err(|e| format!("cannot write {}: {e}", waivers.display()))?;
             let mut cmd = Command::new(env!("CARGO_BIN_EXE_soconform"));
-            cmd.args(["run", "--report"]).arg(&dir).current_dir(root());
+            cmd.args(["run", "--report"])
+                .arg(&dir)
+                .arg("--waivers")
+                .arg(&waivers)
+                .current_dir(root());
             for (k, _) in std::env::vars() {
                 if k.starts_with("SOCONF_") {
                     cmd.env_remove(k);
@@ -192,6 +206,14 @@ fn renders_without_errors(chrome: &Path) -> Result<(), Failed> {
         "id=\"requirements\"",
         "id=\"traceability\"",
         "CONFORMANT",
+        // The certificate statement: suite, target, credentials, limits, untestable
+        // sentences, waivers, detection power, and how to verify the package.
+        "id=\"certificate\"",
+        "judged <b>embedded reference server",
+        "could not be tested",
+        "Waivers in force: <code>auth.near_miss_401</code> (stale",
+        "soconform verify DIR",
+        "id=\"waivers\"",
     ] {
         if !dom.contains(needle) {
             return Err(format!("the rendered page lacks {needle}").into());

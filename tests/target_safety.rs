@@ -126,7 +126,7 @@ fn the_whole_suite_leaves_seeded_groups_unchanged_and_deletes_its_own() {
     let failing: Vec<&str> = outcome
         .reports
         .iter()
-        .filter(|r| r.verdict.fails_run(false))
+        .filter(|r| r.fails_run(false))
         .map(|r| r.name.as_str())
         .collect();
     assert!(

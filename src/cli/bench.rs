@@ -323,10 +323,7 @@ async fn run_suite(
             sweep.summary_lines().join("; ")
         ));
     }
-    let failed = reports
-        .iter()
-        .filter(|r| r.verdict.fails_run(false))
-        .count();
+    let failed = reports.iter().filter(|r| r.fails_run(false)).count();
     let run = SuiteRun {
         failed,
         requests: engine.client.sent(),

@@ -9,12 +9,15 @@ pub mod bench;
 mod bench_unresponsive;
 pub mod coverage;
 pub mod derive;
+pub mod diff;
+pub mod keygen;
 pub mod merge_junit;
 pub mod openapi;
 pub mod partition;
 pub mod run;
 pub mod selftest;
 pub mod serve;
+pub mod verify;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -45,6 +48,12 @@ pub enum Command {
     Coverage(coverage::CoverageArgs),
     /// Merge JUnit files (one per shard) into one.
     MergeJunit(merge_junit::MergeJunitArgs),
+    /// What changed between two runs' reports; exit 1 when anything got worse.
+    Diff(diff::DiffArgs),
+    /// Check a report directory: file digests, the suite that judged, the signature.
+    Verify(verify::VerifyArgs),
+    /// Make an Ed25519 key for signing reports (SOCONF_SIGNING_KEY).
+    Keygen(keygen::KeygenArgs),
 }
 
 /// Exit codes shared by every subcommand.
@@ -61,6 +70,9 @@ pub fn main() -> ExitCode {
         Some(Command::Run(args)) => run::main(args),
         Some(Command::Bench(args)) => bench::main(args),
         Some(Command::Selftest(args)) => selftest::main(args),
+        Some(Command::Diff(args)) => diff::main(args),
+        Some(Command::Verify(args)) => verify::main(args),
+        Some(Command::Keygen(args)) => keygen::main(args),
         // The main job: the whole suite against the embedded server, with its report.
         None => run::main(run::RunArgs {
             report: Some("report".into()),

@@ -28,6 +28,10 @@ pub struct RunArgs {
     /// Count should-level failures as failures.
     #[arg(long)]
     pub strict: bool,
+    /// TOML file of waivers: failures set aside, each with a reason, link, owner and
+    /// expiry date (see the README, "Certifying a live server").
+    #[arg(long, env = "SOCONF_WAIVERS", value_name = "FILE")]
+    pub waivers: Option<PathBuf>,
     /// Exchanges in flight at once.
     #[arg(long)]
     pub concurrency: Option<usize>,
@@ -120,6 +124,16 @@ fn run(args: &RunArgs) -> Result<u8, String> {
         suite.generation.seed = s;
     }
     let suite = Arc::new(suite);
+    // A waiver file that does not read is a setting error: before anything is sent.
+    let waivers = match &args.waivers {
+        Some(path) => crate::waivers::load(path)?,
+        None => Vec::new(),
+    };
+    // A signing key that does not read is a setting error too (its value is never shown).
+    let signer = match &args.report {
+        Some(_) => crate::report::manifest::ReportSigner::from_env()?,
+        None => None,
+    };
     let specs = select_specs(&suite, args)?;
     if args.list {
         for s in &specs {
@@ -151,10 +165,12 @@ fn run(args: &RunArgs) -> Result<u8, String> {
         details,
         signals: true,
     };
-    let outcome = execute_with(suite.clone(), target, specs, options)?;
+    let mut outcome = execute_with(suite.clone(), target, specs, options)?;
+    outcome.waivers =
+        crate::waivers::apply(&waivers, &mut outcome.reports, &crate::waivers::today());
     print_outcome(&outcome, args);
     if let Some(dir) = &args.report {
-        crate::report::write_all(dir, &suite, &outcome, args.strict)
+        crate::report::write_all(dir, &suite, &outcome, args.strict, signer.as_ref())
             .map_err(|e| format!("writing the report to {}: {e}", dir.display()))?;
         println!(
             "\nreport: open {} (one self-contained page); also report.json, junit.xml and exchanges.har in {}",
@@ -203,7 +219,7 @@ fn print_outcome(o: &RunOutcome, args: &RunArgs) {
     let failing: Vec<&TrialReport> = o
         .reports
         .iter()
-        .filter(|r| r.verdict.fails_run(args.strict))
+        .filter(|r| r.fails_run(args.strict))
         .collect();
     let shown = if args.verbose {
         failing.len()
@@ -237,6 +253,20 @@ fn print_outcome(o: &RunOutcome, args: &RunArgs) {
     );
     if let Some(h) = &o.halt {
         println!("stopped early ({}): {}", h.at, h.reason);
+    }
+    for w in &o.waivers {
+        use crate::waivers::WaiverState;
+        let what = match w.state {
+            WaiverState::Applied => format!("waived {} failing trials", w.waived.len()),
+            WaiverState::Stale => {
+                "stale: it matched no failure (remove it, or fix its pattern)".into()
+            }
+            WaiverState::Expired => format!(
+                "EXPIRED on {}: it waived nothing, and it fails the run until renewed or removed",
+                w.waiver.expires
+            ),
+        };
+        println!("waiver `{}` ({}): {what}", w.waiver.pattern, w.waiver.owner);
     }
     let t = &o.transport;
     if t.rate_limited > 0 {

@@ -24,5 +24,6 @@ pub mod suite;
 pub mod target;
 pub mod traceability;
 pub mod trial_name;
+pub mod waivers;
 
 pub use soconform_core::{credentials, vocab};

@@ -13,7 +13,7 @@ mod sweep;
 mod trial;
 
 pub use message::failure_message;
-pub use outcome::{exit, RunOutcome, RunVerdict};
+pub use outcome::{exit, RunOutcome, RunSetup, RunVerdict};
 pub use sweep::SweepReport;
 
 use group_api::GroupApi;
@@ -97,6 +97,17 @@ pub struct TrialReport {
     pub accept: Option<String>,
     pub auth: String,
     pub select: Option<String>,
+    /// The waiver that set this failure aside, if one did (`--waivers`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waived: Option<crate::waivers::Waiver>,
+}
+
+impl TrialReport {
+    /// Whether this trial fails the run: its verdict does (see [`Verdict::fails_run`])
+    /// and no waiver set it aside.
+    pub fn fails_run(&self, strict: bool) -> bool {
+        self.waived.is_none() && self.verdict.fails_run(strict)
+    }
 }
 
 impl Engine {

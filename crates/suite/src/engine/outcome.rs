@@ -37,6 +37,55 @@ pub struct RunOutcome {
     pub halt: Option<Halt>,
     /// Rate limits waited out and exchanges left unanswered.
     pub transport: TransportStats,
+    /// What became of each waiver (`--waivers`), in file order.
+    pub waivers: Vec<crate::waivers::WaiverStatus>,
+    /// The credential schemes and limits the run went with.
+    pub setup: RunSetup,
+}
+
+/// How the run was set up: which credential schemes it had and which limits it kept.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RunSetup {
+    /// The schemes with credentials (`Basic`, `SoTicket`, `Bearer`, `session`), and
+    /// `SO-AppToken` when one was sent. Trials of the others were skipped.
+    pub schemes: Vec<String>,
+    pub concurrency: usize,
+    /// Requests per second (0 = unlimited).
+    pub rps: u32,
+    pub max_requests: Option<u64>,
+    pub connect_timeout_s: f64,
+    pub timeout_s: f64,
+    pub max_body_bytes: usize,
+}
+
+impl RunSetup {
+    pub fn of(
+        credentials: &crate::credentials::Credentials,
+        limits: &crate::target::Limits,
+    ) -> RunSetup {
+        let c = credentials;
+        let schemes = [
+            ("Basic", c.basic.is_some()),
+            ("SoTicket", c.ticket.is_some()),
+            ("Bearer", c.bearer.is_some()),
+            ("session", c.cookie.is_some() && c.xsrf_token.is_some()),
+            ("SO-AppToken", c.app_token.is_some()),
+        ]
+        .into_iter()
+        .filter(|(_, on)| *on)
+        .map(|(s, _)| s.to_string())
+        .collect();
+        RunSetup {
+            schemes,
+            concurrency: limits.concurrency,
+            rps: limits.rps,
+            max_requests: limits.max_requests,
+            connect_timeout_s: limits.connect_timeout.as_secs_f64(),
+            timeout_s: limits.total_timeout.as_secs_f64(),
+            max_body_bytes: limits.max_body_bytes,
+        }
+    }
 }
 
 impl RunOutcome {
@@ -44,12 +93,22 @@ impl RunOutcome {
         RunVerdict::of(&self.reports, strict, self.halt.as_ref())
     }
 
-    /// The process exit code: the verdict's, or 130 after an interrupt.
+    /// The process exit code: the verdict's, or 130 after an interrupt; an expired
+    /// waiver fails the run whatever the verdict.
     pub fn exit_code(&self, strict: bool) -> u8 {
         match &self.halt {
             Some(h) if h.kind == HaltKind::Interrupted => exit::INTERRUPTED,
+            _ if self.expired_waivers() > 0 => exit::FAILED,
             _ => self.verdict(strict).exit_code(),
         }
+    }
+
+    /// Waivers past their date.
+    pub fn expired_waivers(&self) -> usize {
+        self.waivers
+            .iter()
+            .filter(|w| w.state == crate::waivers::WaiverState::Expired)
+            .count()
     }
 }
 
@@ -70,7 +129,7 @@ impl RunVerdict {
     /// or when the target stopped answering (`halt`): an answer is a must everywhere.
     pub fn of(reports: &[TrialReport], strict: bool, halt: Option<&Halt>) -> RunVerdict {
         let unresponsive = halt.is_some_and(|h| h.kind == HaltKind::Unresponsive);
-        if unresponsive || reports.iter().any(|r| r.verdict.fails_run(strict)) {
+        if unresponsive || reports.iter().any(|r| r.fails_run(strict)) {
             RunVerdict::NotConformant
         } else if reports.iter().any(|r| matches!(r.verdict, Verdict::Warn)) {
             RunVerdict::ConformantWithWarnings

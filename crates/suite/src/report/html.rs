@@ -38,6 +38,7 @@ fn vclass(v: VerdictLabel) -> &'static str {
         VerdictLabel::Fail => "v-fail",
         VerdictLabel::Warn => "v-warn",
         VerdictLabel::Info => "v-info",
+        VerdictLabel::Waived => "v-waived",
         VerdictLabel::Skipped => "v-skipped",
     }
 }
@@ -421,6 +422,7 @@ fn failures(doc: &ReportDoc, out: &mut String) {
         );
     }
     let _ = writeln!(out, "</section>");
+    waived(doc, &pick(VerdictLabel::Waived).collect::<Vec<_>>(), out);
     let _ = writeln!(out, "<section id=\"observations\"><h2>Informational observations ({})</h2><p class=\"note\">Where the docs are silent the suite reports what the server does; these never fail a run.</p>", infos.len());
     for (i, t) in &infos {
         trial_details(*i, t, false, out);
@@ -444,6 +446,146 @@ fn failures(doc: &ReportDoc, out: &mut String) {
             );
         }
         let _ = writeln!(out, "</table>");
+    }
+    let _ = writeln!(out, "</section>");
+}
+
+/// The statement a certification reader starts from: which suite judged which target,
+/// when, with what, what it could not test, what was set aside, and how much the suite's
+/// own verdicts are worth.
+fn certificate(doc: &ReportDoc, out: &mut String) {
+    let s = &doc.setup;
+    let all = ["Basic", "SoTicket", "Bearer", "session"];
+    let missing: Vec<&str> = all
+        .into_iter()
+        .filter(|a| !s.schemes.iter().any(|x| x == a))
+        .collect();
+    let schemes = if s.schemes.is_empty() {
+        "no credentials".to_string()
+    } else {
+        format!("credentials for {}", s.schemes.join(", "))
+    };
+    let unconfigured = if missing.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " ({} not configured: their trials were skipped)",
+            missing.join(", ")
+        )
+    };
+    let rps = if s.rps == 0 {
+        "no request-rate limit".to_string()
+    } else {
+        format!("at most {} requests per second", s.rps)
+    };
+    let _ = writeln!(out, "<section id=\"certificate\"><h2>Statement</h2><p>");
+    let _ = writeln!(
+        out,
+        "{} {} (cases and schemas <code>{}</code>) judged <b>{}</b> from {} to {}, with {}{}, {} exchanges in flight, {}, {} s per exchange ({} s to connect).",
+        esc(&doc.suite.name),
+        esc(&doc.suite.version),
+        esc(&doc.suite.content_hash),
+        esc(&doc.target.label),
+        esc(&doc.started),
+        esc(&doc.finished),
+        esc(&schemes),
+        esc(&unconfigured),
+        s.concurrency,
+        esc(&rps),
+        s.timeout_s,
+        s.connect_timeout_s
+    );
+    let _ = writeln!(out, "Verdict: <b>{}</b>.</p>", esc(&doc.outcome.summary));
+    let excused: Vec<_> = doc
+        .traceability
+        .rows
+        .iter()
+        .filter(|r| r.coverage != crate::traceability::Coverage::Covered)
+        .collect();
+    let _ = writeln!(
+        out,
+        "<details class=\"untestable\"><summary>{} documented sentences are checked by the trials; {} could not be tested (why, for each)</summary><ul>",
+        doc.traceability.covered,
+        excused.len()
+    );
+    for r in &excused {
+        let _ = writeln!(
+            out,
+            "<li>{} &sect; {}: &ldquo;{}&rdquo; &mdash; {}</li>",
+            esc(&r.sentence.page),
+            esc(&r.sentence.section),
+            esc(&r.sentence.text),
+            esc(r.reason.as_deref().unwrap_or("no reason given"))
+        );
+    }
+    let _ = writeln!(out, "</ul></details>");
+    if doc.waivers.is_empty() {
+        let _ = writeln!(out, "<p>No waivers were in force.</p>");
+    } else {
+        let _ = write!(out, "<p>Waivers in force: ");
+        let items: Vec<String> = doc
+            .waivers
+            .iter()
+            .map(|w| {
+                format!(
+                    "<code>{}</code> ({}, {} trials, owner {}, until {}: {})",
+                    esc(&w.waiver.pattern),
+                    format!("{:?}", w.state).to_lowercase(),
+                    w.waived.len(),
+                    esc(&w.waiver.owner),
+                    esc(&w.waiver.expires),
+                    esc(&w.waiver.reason)
+                )
+            })
+            .collect();
+        let _ = writeln!(out, "{}.</p>", items.join("; "));
+    }
+    let _ = writeln!(
+        out,
+        "<p>Detection power of this suite version: {}.</p>",
+        esc(&doc.detection.as_ref().map_or_else(
+            || "not measured (soconform selftest --write-detection docs/detection.json)"
+                .to_string(),
+            |d| d.summary()
+        ))
+    );
+    let _ = writeln!(
+        out,
+        "<p>Every file of this report is listed with its SHA-256 in <code>report.json</code>{}; <code>soconform verify DIR</code> checks them.</p></section>",
+        match &doc.signed_by {
+            Some(k) => format!(", which is signed (<code>report.json.sig</code>) by <code>{}</code>", esc(k)),
+            None => ", which is not signed".to_string(),
+        }
+    );
+}
+
+/// The waivers in force (`--waivers`) and the failures they set aside.
+fn waived(doc: &ReportDoc, trials: &[(usize, &TrialEntry)], out: &mut String) {
+    if doc.waivers.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "<section id=\"waived\"><h2>Waived failures ({})</h2><p class=\"note\">Failures set aside by a waiver: not passes; they do not fail the run while the waiver is in force. A stale waiver matched no failure; an expired one waived nothing and fails the run.</p>",
+        trials.len()
+    );
+    let _ = writeln!(out, "<table class=\"data\" id=\"waivers\"><tr><th>pattern</th><th>state</th><th>reason</th><th>link</th><th>owner</th><th>until</th><th>waived</th></tr>");
+    for w in &doc.waivers {
+        let state = format!("{:?}", w.state).to_lowercase();
+        let _ = writeln!(
+            out,
+            "<tr class=\"waiver-{state}\"><td><code>{}</code></td><td>{state}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&w.waiver.pattern),
+            esc(&w.waiver.reason),
+            esc(&w.waiver.link),
+            esc(&w.waiver.owner),
+            esc(&w.waiver.expires),
+            w.waived.len()
+        );
+    }
+    let _ = writeln!(out, "</table>");
+    for (i, t) in trials {
+        trial_details(*i, t, false, out);
     }
     let _ = writeln!(out, "</section>");
 }
@@ -513,7 +655,7 @@ h2{margin:28px 0 8px;font-size:20px;border-bottom:1px solid var(--line);padding-
 .badge{display:inline-block;min-width:64px;text-align:center;padding:1px 6px;border-radius:4px;color:#fff;font-size:11px;font-weight:600}
 .badge.v-pass,td.v-pass{background:var(--pass)} .badge.v-info,td.v-info{background:var(--info)}
 .badge.v-warn,td.v-warn{background:var(--warn)} .badge.v-fail,td.v-fail{background:var(--fail)}
-.badge.v-skipped,td.v-skipped{background:var(--skip)}
+.badge.v-skipped,td.v-skipped{background:var(--skip)} .badge.v-waived,td.v-waived{background:#7a5c99}
 table.data{border-collapse:collapse;width:100%}
 table.data th,table.data td{border-bottom:1px solid var(--line);padding:5px 8px;text-align:left;vertical-align:top}
 table.data th{background:var(--bg);font-weight:600}
@@ -657,6 +799,7 @@ pub fn render(doc: &ReportDoc) -> String {
     }
     let _ = writeln!(out, "</dl></header>");
     let _ = writeln!(out, "<nav><a href=\"#summary\">Summary</a><a href=\"#heatmap\">Heat map</a><a href=\"#requirements\">Requirements</a><a href=\"#failures\">Failures</a><a href=\"#observations\">Observations</a><a href=\"#skipped\">Skipped</a><a href=\"#traceability\">Traceability</a></nav><main>");
+    certificate(doc, &mut out);
     summary_table(doc, &mut out);
     heat_map(doc, &mut out);
     requirements(doc, &mut out);

@@ -58,6 +58,19 @@ pub struct ReportDoc {
     /// Rate limits the run waited out, and exchanges that got no answer.
     #[serde(default)]
     pub transport: TransportStats,
+    /// The waivers in force for this run (`--waivers`) and what became of each.
+    #[serde(default)]
+    pub waivers: Vec<crate::waivers::WaiverStatus>,
+    /// The other files of the report directory and their SHA-256 (`soconform verify`).
+    #[serde(default)]
+    pub files: Vec<super::manifest::FileDigest>,
+    /// The credential schemes and limits the run went with.
+    #[serde(default)]
+    pub setup: crate::engine::RunSetup,
+    /// The public key (`ed25519:<base64>`) whose signature of this file is in
+    /// `report.json.sig`; `null` when the run was not signed.
+    #[serde(default)]
+    pub signed_by: Option<String>,
     /// The suite's detection power as the self-test measured it for this very suite
     /// version (`docs/detection.json`); `null` when it was not measured for it.
     #[serde(default)]
@@ -120,6 +133,8 @@ pub enum VerdictLabel {
     Skipped,
     Pass,
     Info,
+    /// A failure set aside by a waiver: not a pass, not failing the run.
+    Waived,
     Warn,
     Fail,
 }
@@ -139,6 +154,7 @@ impl VerdictLabel {
             VerdictLabel::Skipped => "skipped",
             VerdictLabel::Pass => "pass",
             VerdictLabel::Info => "info",
+            VerdictLabel::Waived => "waived",
             VerdictLabel::Warn => "warn",
             VerdictLabel::Fail => "fail",
         }
@@ -209,6 +225,9 @@ pub struct TrialEntry {
     /// The failure text (as the console prints it) for every verdict but pass.
     pub message: Option<String>,
     pub notes: Vec<String>,
+    /// The waiver that set this failure aside (its verdict is then `waived`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waived: Option<crate::waivers::Waiver>,
 }
 
 /// The content-type and accept tokens of a trial name
@@ -218,7 +237,10 @@ fn rfc3339(t: SystemTime) -> String {
 }
 
 fn trial_entry(r: &TrialReport) -> TrialEntry {
-    let verdict = VerdictLabel::of(&r.verdict);
+    let verdict = match r.waived {
+        Some(_) => VerdictLabel::Waived,
+        None => VerdictLabel::of(&r.verdict),
+    };
     TrialEntry {
         id: r.name.clone(),
         case_id: r.case_id.clone(),
@@ -246,6 +268,7 @@ fn trial_entry(r: &TrialReport) -> TrialEntry {
         rerun: format!("soconform run --exact '{}'", r.name),
         message: (verdict != VerdictLabel::Pass).then(|| failure_message(r)),
         notes: r.notes.clone(),
+        waived: r.waived.clone(),
     }
 }
 
@@ -280,8 +303,11 @@ pub fn build(
         let e = per_case
             .entry(r.case_id.as_str())
             .or_insert((Counts::default(), VerdictLabel::Skipped));
-        e.0.add(&r.verdict);
-        e.1 = e.1.max(VerdictLabel::of(&r.verdict));
+        e.0.add_trial(r);
+        e.1 = e.1.max(match r.waived {
+            Some(_) => VerdictLabel::Waived,
+            None => VerdictLabel::of(&r.verdict),
+        });
     }
     let requirements = suite
         .cases
@@ -367,6 +393,10 @@ pub fn build(
         cleanup: outcome.sweep.clone(),
         halt: outcome.halt.clone(),
         transport: outcome.transport.clone(),
+        waivers: outcome.waivers.clone(),
+        files: Vec::new(),
+        signed_by: None,
+        setup: outcome.setup.clone(),
         detection: super::detection::Detection::load_for(&suite.paths.detection, &content_hash),
     }
 }

@@ -35,6 +35,20 @@ fn testcase(t: &TrialEntry, strict: bool) -> TestCase {
             s.set_message(t.skip_reason.clone().unwrap_or_default());
             s
         }
+        // Not a pass and not a failure: JUnit's nearest is skipped, with the waiver.
+        VerdictLabel::Waived => {
+            let mut s = TestCaseStatus::skipped();
+            let w = t.waived.as_ref();
+            s.set_message(format!(
+                "waived failure: {} ({}; owner {}; until {})",
+                w.map_or("", |w| w.reason.as_str()),
+                w.map_or("", |w| w.link.as_str()),
+                w.map_or("", |w| w.owner.as_str()),
+                w.map_or("", |w| w.expires.as_str()),
+            ))
+            .set_description(message.clone());
+            s
+        }
     };
     let mut tc = TestCase::new(t.id.clone(), status);
     tc.set_classname(format!("soconform.{}.{}", t.concern, t.case_id))
@@ -197,6 +211,7 @@ mod tests {
             message: (verdict != VerdictLabel::Pass)
                 .then(|| "WARN [should] case\n  docs: ...".into()),
             notes: vec![],
+            waived: None,
         }
     }
 

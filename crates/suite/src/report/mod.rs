@@ -7,13 +7,18 @@
 //! - `exchanges.har` ([`har`]): every request and response, as HAR 1.2 evidence.
 //!
 //! Every file is rendered from one [`json::ReportDoc`], which holds only redacted data.
+//! `report.json` is written last: it lists the other files' SHA-256 ([`manifest`]), and
+//! with a signing key `report.json.sig` signs it ([`verify`] checks both).
 
 pub mod detection;
+pub mod diff;
 pub mod har;
 pub mod html;
 pub mod json;
 pub mod junit;
+pub mod manifest;
 pub mod summary;
+pub mod verify;
 
 use crate::engine::RunOutcome;
 use crate::suite::Suite;
@@ -35,46 +40,86 @@ pub fn document(
     Ok(json::build(suite, outcome, strict, trace))
 }
 
-/// Writes every report file into `dir` (created if needed); returns their paths.
+/// Writes every report file into `dir` (created if needed), signed when `signer` is
+/// given; returns their paths.
 pub fn write_all(
     dir: &Path,
     suite: &Suite,
     outcome: &RunOutcome,
     strict: bool,
+    signer: Option<&manifest::ReportSigner>,
 ) -> Result<Vec<PathBuf>, String> {
     let doc = document(suite, outcome, strict)?;
-    write_doc(dir, &doc)
+    write_doc(dir, doc, signer)
 }
 
-/// Writes the files of an already-built document.
-pub fn write_doc(dir: &Path, doc: &json::ReportDoc) -> Result<Vec<PathBuf>, String> {
+/// Writes the files of an already-built document: the others first, then `report.json`
+/// with their digests, then its signature.
+pub fn write_doc(
+    dir: &Path,
+    mut doc: json::ReportDoc,
+    signer: Option<&manifest::ReportSigner>,
+) -> Result<Vec<PathBuf>, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let mut written = Vec::new();
-    // Each file is streamed to disk: a run of thousands of trials never holds a second
-    // copy of itself as text.
-    let mut file = |name: &str, write: &dyn Fn(&mut BufWriter<File>) -> std::io::Result<()>| {
-        let path = dir.join(name);
-        let mut out = File::create(&path)
-            .map(BufWriter::new)
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-        write(&mut out)
-            .and_then(|()| out.flush())
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-        written.push(path);
-        Ok::<(), String>(())
-    };
-    file("report.html", &|out| {
-        out.write_all(html::render(doc).as_bytes())
-    })?;
-    file("report.json", &|out| {
-        serde_json::to_writer_pretty(&mut *out, doc).map_err(std::io::Error::other)
-    })?;
-    file("junit.xml", &|out| {
-        let xml = junit::build(doc)
-            .to_string()
-            .map_err(std::io::Error::other)?;
-        out.write_all(xml.as_bytes())
-    })?;
-    file("exchanges.har", &|out| har::write(doc, out))?;
+    doc.signed_by = signer.map(manifest::ReportSigner::public_key);
+    let mut written = vec![
+        write_file(dir, "report.html", &|out| {
+            out.write_all(html::render(&doc).as_bytes())
+        })?,
+        write_file(dir, "junit.xml", &|out| {
+            let xml = junit::build(&doc)
+                .to_string()
+                .map_err(std::io::Error::other)?;
+            out.write_all(xml.as_bytes())
+        })?,
+        write_file(dir, "exchanges.har", &|out| har::write(&doc, out))?,
+    ];
+    doc.files = written
+        .iter()
+        .map(|p| manifest::digest(p))
+        .collect::<Result<_, _>>()?;
+    written.push(write_file(dir, "report.json", &|out| {
+        serde_json::to_writer_pretty(&mut *out, &doc).map_err(std::io::Error::other)
+    })?);
+    // A stale signature from an earlier run in the same directory would not match.
+    let sig_path = dir.join(manifest::SIGNATURE_FILE);
+    let _ = std::fs::remove_file(&sig_path);
+    if let Some(signer) = signer {
+        let json_path = dir.join("report.json");
+        let bytes =
+            std::fs::read(&json_path).map_err(|e| format!("{}: {e}", json_path.display()))?;
+        std::fs::write(&sig_path, format!("{}\n", signer.sign(&bytes)))
+            .map_err(|e| format!("{}: {e}", sig_path.display()))?;
+        written.push(sig_path);
+    }
     Ok(written)
+}
+
+/// Streams one file to disk: a run of thousands of trials never holds a second copy of
+/// itself as text.
+fn write_file(
+    dir: &Path,
+    name: &str,
+    write: &dyn Fn(&mut BufWriter<File>) -> std::io::Result<()>,
+) -> Result<PathBuf, String> {
+    let path = dir.join(name);
+    let mut out = File::create(&path)
+        .map(BufWriter::new)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    write(&mut out)
+        .and_then(|()| out.flush())
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(path)
+}
+
+/// The report document in `path`: a report directory or a `report.json` file.
+pub fn load_doc(path: &Path) -> Result<json::ReportDoc, String> {
+    let file = if path.is_dir() {
+        path.join("report.json")
+    } else {
+        path.to_path_buf()
+    };
+    let text = std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+    serde_json::from_str(&text)
+        .map_err(|e| format!("{}: not a soconform report: {e}", file.display()))
 }

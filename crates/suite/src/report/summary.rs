@@ -28,9 +28,22 @@ pub struct Counts {
     /// Info-level observations that differ from the common reading.
     pub info: usize,
     pub skipped: usize,
+    /// Failures set aside by a waiver (counted here instead of fail or warn).
+    #[serde(default)]
+    pub waived: usize,
 }
 
 impl Counts {
+    /// Counts a trial: a waived failure as waived, anything else by its verdict.
+    pub fn add_trial(&mut self, r: &TrialReport) {
+        if r.waived.is_some() {
+            self.trials += 1;
+            self.waived += 1;
+        } else {
+            self.add(&r.verdict);
+        }
+    }
+
     pub fn add(&mut self, v: &Verdict) {
         self.trials += 1;
         match v {
@@ -50,8 +63,8 @@ pub fn tally(reports: &[TrialReport]) -> (BTreeMap<String, Counts>, Counts) {
     for r in reports {
         by.entry(r.concern.clone())
             .or_insert_with(Counts::default)
-            .add(&r.verdict);
-        total.add(&r.verdict);
+            .add_trial(r);
+        total.add_trial(r);
     }
     (by, total)
 }
@@ -114,13 +127,22 @@ pub fn verdict_line(verdict: RunVerdict, total: &Counts, halt: Option<&Halt>) ->
         Some(HaltKind::RateLimited) => " (the target answered only rate limits)",
         None => "",
     };
+    let base = if total.waived > 0 {
+        format!(
+            "{base} with {} waived failure{}",
+            total.waived,
+            if total.waived == 1 { "" } else { "s" }
+        )
+    } else {
+        base.to_string()
+    };
     if total.skipped > 0 || halt.is_some() {
         format!(
             "{base}, INCOMPLETE{why}: {} of {} trials were skipped (their reasons are in the report)",
             total.skipped, total.trials
         )
     } else {
-        base.to_string()
+        base
     }
 }
 

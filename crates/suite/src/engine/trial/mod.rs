@@ -287,5 +287,6 @@ fn report(mut st: State<'_>, spec: &TrialSpec, verdict: Verdict, t0: Instant) ->
         accept: spec.accept.as_ref().map(|m| m.value.clone()),
         auth: spec.auth.token(),
         select: spec.select.as_ref().map(|s| s.value.clone()),
+        waived: None,
     }
 }
