@@ -11,6 +11,7 @@ pub mod harness;
 pub mod interrupt;
 pub mod launch;
 pub mod progress;
+pub mod rejudge;
 pub mod selftest;
 
 pub use soconform_suite::{

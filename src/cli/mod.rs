@@ -14,6 +14,7 @@ pub mod keygen;
 pub mod merge_junit;
 pub mod openapi;
 pub mod partition;
+pub mod rejudge;
 pub mod run;
 pub mod selftest;
 pub mod serve;
@@ -50,6 +51,9 @@ pub enum Command {
     MergeJunit(merge_junit::MergeJunitArgs),
     /// What changed between two runs' reports; exit 1 when anything got worse.
     Diff(diff::DiffArgs),
+    /// Judge a report's recorded exchanges again, offline: the same summary, verdict and
+    /// exit code as the run (or what a newer suite makes of them).
+    Rejudge(rejudge::RejudgeArgs),
     /// Check a report directory: file digests, the suite that judged, the signature.
     Verify(verify::VerifyArgs),
     /// Make an Ed25519 key for signing reports (SOCONF_SIGNING_KEY).
@@ -71,6 +75,7 @@ pub fn main() -> ExitCode {
         Some(Command::Bench(args)) => bench::main(args),
         Some(Command::Selftest(args)) => selftest::main(args),
         Some(Command::Diff(args)) => diff::main(args),
+        Some(Command::Rejudge(args)) => rejudge::main(args),
         Some(Command::Verify(args)) => verify::main(args),
         Some(Command::Keygen(args)) => keygen::main(args),
         // The main job: the whole suite against the embedded server, with its report.

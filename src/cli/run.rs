@@ -168,7 +168,7 @@ fn run(args: &RunArgs) -> Result<u8, String> {
     let mut outcome = execute_with(suite.clone(), target, specs, options)?;
     outcome.waivers =
         crate::waivers::apply(&waivers, &mut outcome.reports, &crate::waivers::today());
-    print_outcome(&outcome, args);
+    print_outcome(&outcome, args.strict, args.verbose);
     if let Some(dir) = &args.report {
         crate::report::write_all(dir, &suite, &outcome, args.strict, signer.as_ref())
             .map_err(|e| format!("writing the report to {}: {e}", dir.display()))?;
@@ -215,13 +215,11 @@ pub fn select_specs(suite: &Suite, args: &RunArgs) -> Result<Vec<TrialSpec>, Str
     Ok(selected)
 }
 
-fn print_outcome(o: &RunOutcome, args: &RunArgs) {
-    let failing: Vec<&TrialReport> = o
-        .reports
-        .iter()
-        .filter(|r| r.fails_run(args.strict))
-        .collect();
-    let shown = if args.verbose {
+/// The console account of a finished run (or a rejudged one): failures, target, counts,
+/// the summary table and verdict, and what happened around the trials.
+pub(crate) fn print_outcome(o: &RunOutcome, strict: bool, verbose: bool) {
+    let failing: Vec<&TrialReport> = o.reports.iter().filter(|r| r.fails_run(strict)).collect();
+    let shown = if verbose {
         failing.len()
     } else {
         FAILURES_SHOWN
@@ -249,7 +247,7 @@ fn print_outcome(o: &RunOutcome, args: &RunArgs) {
     );
     print!(
         "{}",
-        summary::render(&o.reports, o.verdict(args.strict), o.halt.as_ref())
+        summary::render(&o.reports, o.verdict(strict), o.halt.as_ref())
     );
     if let Some(h) = &o.halt {
         println!("stopped early ({}): {}", h.at, h.reason);

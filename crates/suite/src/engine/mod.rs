@@ -8,12 +8,14 @@ mod message;
 mod outcome;
 pub mod pool;
 mod reach;
+mod rejudge;
 mod shrink;
 mod sweep;
 mod trial;
 
 pub use message::failure_message;
 pub use outcome::{exit, RunOutcome, RunSetup, RunVerdict};
+pub use rejudge::{RecordedTrial, ReplayBook};
 pub use sweep::SweepReport;
 
 use group_api::GroupApi;
@@ -70,6 +72,8 @@ pub struct Engine {
     passing_details: AtomicBool,
     /// Set by the first Ctrl-C or SIGTERM: no new trial starts.
     interrupted: OnceLock<Halt>,
+    /// Rejudging: the recorded trials, served instead of sending anything.
+    replay: Option<Arc<ReplayBook>>,
 }
 
 /// Everything known about one trial after it ran.
@@ -97,9 +101,25 @@ pub struct TrialReport {
     pub accept: Option<String>,
     pub auth: String,
     pub select: Option<String>,
+    /// What a replay needs beyond the exchanges: the group name the trial used and the
+    /// group it reused (`soconform rejudge`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replay: Option<ReplayState>,
     /// The waiver that set this failure aside, if one did (`--waivers`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waived: Option<crate::waivers::Waiver>,
+}
+
+/// The state a trial took from the run rather than from its case: replaying it needs
+/// the same (its requests carry the name; a reused group has no setup exchange).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReplayState {
+    /// The unique group name (`soconform-<run>-<n>`) the trial's requests carry.
+    pub name: String,
+    /// The group the trial reused instead of creating one: its Id and last carrier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leased: Option<(i32, serde_json::Value)>,
 }
 
 impl TrialReport {
@@ -132,7 +152,14 @@ impl Engine {
             captured: config.capture_requests.then(|| Mutex::new(Vec::new())),
             passing_details: AtomicBool::new(true),
             interrupted: OnceLock::new(),
+            replay: None,
         })
+    }
+
+    /// The same engine replaying `book` instead of sending (`soconform rejudge`).
+    pub fn replaying(mut self, book: ReplayBook) -> Engine {
+        self.replay = Some(Arc::new(book));
+        self
     }
 
     /// `soconform-<run>-`: every group name this run uses starts with it, and no other
@@ -165,7 +192,10 @@ impl Engine {
         if let Some(halt) = self.halt() {
             return trial::not_run(self, spec, format!("not run: {}", halt.reason));
         }
-        let report = trial::run(self, spec, None).await;
+        if let Some(book) = &self.replay {
+            return self.rejudge_one(book, spec).await;
+        }
+        let report = trial::run(self, spec, None, None).await;
         if spec.seed.is_some() {
             shrink::finish(self, spec, report).await
         } else {

@@ -58,7 +58,7 @@ pub(super) async fn finish(
                 break 'outer;
             }
             runs += 1;
-            let r = trial::run(engine, spec, Some(&candidate)).await;
+            let r = trial::run(engine, spec, Some(&candidate), None).await;
             if (r.verdict.clone(), failing_checks(&r)) == target {
                 current = candidate;
                 steps += 1;

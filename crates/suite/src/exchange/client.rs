@@ -36,6 +36,12 @@ pub enum TransportError {
     /// Not sent: the engine stopped sending (see [`Watch`]).
     #[error("not sent: {0}")]
     Halted(String),
+    /// Rejudging: the request is not the one the record has next (or there is none).
+    #[error("not rejudgeable: {0}")]
+    NotRecorded(String),
+    /// Rejudging: a recorded failure, as its text.
+    #[error("{0}")]
+    Recorded(String),
     /// Given up after the target answered only rate limits.
     #[error("rate-limited: the target answered 429 (or 503 with Retry-After) {answers} times in a row; the suite waited {:.1} s and gave up", waited.as_secs_f64())]
     RateLimited { answers: u32, waited: Duration },
@@ -51,12 +57,28 @@ impl TransportError {
     /// (budget, halt, rate limit): the trial could not run, which is not the target's
     /// failure to answer.
     pub fn not_run(&self) -> bool {
-        matches!(
-            self,
+        match self {
             TransportError::BudgetExhausted(_)
-                | TransportError::Halted(_)
-                | TransportError::RateLimited { .. }
-        )
+            | TransportError::Halted(_)
+            | TransportError::RateLimited { .. }
+            | TransportError::NotRecorded(_) => true,
+            TransportError::Recorded(text) => text.starts_with("rate-limited: "),
+            _ => false,
+        }
+    }
+
+    /// A failure as a report recorded it (its text), typed again where the verdict
+    /// depends on the type (the budget, a halt).
+    pub fn from_record(text: &str) -> TransportError {
+        let budget = text
+            .strip_prefix("request budget exhausted: --max-requests ")
+            .and_then(|r| r.strip_suffix(" reached"))
+            .and_then(|n| n.parse().ok());
+        match (budget, text.strip_prefix("not sent: ")) {
+            (Some(max), _) => TransportError::BudgetExhausted(max),
+            (None, Some(reason)) => TransportError::Halted(reason.to_string()),
+            _ => TransportError::Recorded(text.to_string()),
+        }
     }
 }
 
@@ -143,6 +165,10 @@ impl HttpClient {
         if !has_accept(&request) && !request.url.starts_with("http://") {
             // reqwest will add it: record what is sent.
             request.headers.push(("Accept".into(), "*/*".into()));
+        }
+        // Rejudging: the recorded answer, nothing sent.
+        if super::replay::active() {
+            return super::replay::serve(purpose, request);
         }
         let started = SystemTime::now();
         let t0 = Instant::now();

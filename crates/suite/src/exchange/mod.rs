@@ -6,6 +6,7 @@ mod client;
 pub mod curl;
 pub mod encode;
 pub mod redact;
+pub mod replay;
 pub mod watch;
 
 pub use auth_headers::{auth_headers, AuthUnavailable};
@@ -114,10 +115,14 @@ pub struct RecordedResponse {
     /// The body was longer than the record keeps; `body` is its beginning.
     pub body_truncated: bool,
     pub body_bytes: usize,
+    /// The body's exact bytes, when they are not UTF-8 (`body` is then a lossy text).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_base64: Option<String>,
 }
 
-/// Longest body text kept in a record.
-pub const RECORD_BODY_LIMIT: usize = 16 * 1024;
+/// Longest body kept in a record: whole bodies, so that `soconform rejudge` can judge
+/// them again (the client reads no more than `--max-body-bytes` anyway).
+pub const RECORD_BODY_LIMIT: usize = 4 << 20;
 
 impl Exchange {
     pub fn redacted(&self, r: &Redactor) -> RecordedExchange {
@@ -136,6 +141,14 @@ impl Exchange {
                         body: r.text(&body),
                         body_truncated,
                         body_bytes: resp.body.len(),
+                        // Only when no secret is in it: base64 would carry one unmasked.
+                        body_base64: (!body_truncated
+                            && std::str::from_utf8(&resp.body).is_err()
+                            && r.text(&body) == body)
+                            .then(|| {
+                                use base64::Engine as _;
+                                base64::engine::general_purpose::STANDARD.encode(&resp.body)
+                            }),
                     }),
                     None,
                 )

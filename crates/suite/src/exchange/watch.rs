@@ -180,7 +180,9 @@ impl Watch {
         match e {
             TransportError::Timeout(_) | TransportError::ConnectTimeout(_) => s.timed_out += 1,
             TransportError::Connect(_) => s.refused += 1,
-            TransportError::NotHttp(_) | TransportError::Other(_) => s.broken += 1,
+            TransportError::NotHttp(_) | TransportError::Other(_) | TransportError::Recorded(_) => {
+                s.broken += 1
+            }
             // The server answered, more than the suite reads: it is alive.
             TransportError::BodyTooLarge { .. } => {
                 s.last_answer = Some(now);
@@ -190,7 +192,8 @@ impl Watch {
             }
             TransportError::BudgetExhausted(_)
             | TransportError::Halted(_)
-            | TransportError::RateLimited { .. } => return,
+            | TransportError::RateLimited { .. }
+            | TransportError::NotRecorded(_) => return,
         }
         s.stats.unanswered += 1;
         let since = s.last_answer.or(s.first_send).unwrap_or(now);

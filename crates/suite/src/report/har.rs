@@ -187,6 +187,7 @@ mod tests {
                 body: "null".into(),
                 body_truncated: false,
                 body_bytes: 4,
+                body_base64: None,
             }),
             error: None,
             rate_limited: 0,

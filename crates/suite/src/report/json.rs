@@ -228,6 +228,10 @@ pub struct TrialEntry {
     /// The waiver that set this failure aside (its verdict is then `waived`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waived: Option<crate::waivers::Waiver>,
+    /// The state the trial took from the run (its group name, a reused group), for
+    /// `soconform rejudge`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replay: Option<crate::engine::ReplayState>,
 }
 
 /// The content-type and accept tokens of a trial name
@@ -269,6 +273,7 @@ fn trial_entry(r: &TrialReport) -> TrialEntry {
         message: (verdict != VerdictLabel::Pass).then(|| failure_message(r)),
         notes: r.notes.clone(),
         waived: r.waived.clone(),
+        replay: r.replay.clone(),
     }
 }
 

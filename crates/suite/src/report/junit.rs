@@ -212,6 +212,7 @@ mod tests {
                 .then(|| "WARN [should] case\n  docs: ...".into()),
             notes: vec![],
             waived: None,
+            replay: None,
         }
     }
 

@@ -24,10 +24,21 @@ pub(super) async fn setup_group(
         .as_ref()
         .and_then(|b| api.carrier_of(b, &wrapper))
         .is_some_and(|c| api.is_deleted(c));
-    if let Some((id, carrier)) = engine.groups.lease(marks_deleted, |c| api.is_deleted(c)) {
+    // Rejudging: the group the recorded run leased, if it leased one.
+    let leased = match st.replaying {
+        Some(r) => r
+            .leased
+            .clone()
+            .inspect(|(id, c)| engine.groups.remember(*id, c.clone())),
+        None => engine.groups.lease(marks_deleted, |c| api.is_deleted(c)),
+    };
+    if let Some((id, carrier)) = leased {
         st.notes.push(format!(
             "works on group {id}, created earlier in this run and reused (`--fresh-groups` gives each trial its own)"
         ));
+        if let Some(r) = st.replay.as_mut() {
+            r.leased = Some((id, carrier.clone()));
+        }
         st.created.push((id, carrier));
         return Ok(id);
     }
@@ -130,12 +141,19 @@ pub(super) async fn cleanup(st: &mut State<'_>) {
         && st.exchanges.iter().all(|e| e.response.is_ok())
         && matches!(Verdict::of(&st.results), Verdict::Pass | Verdict::Info);
     let engine = st.engine;
+    let replaying = crate::exchange::replay::active();
     for (id, carrier) in created {
         let deleted = st.answered_deleted.contains(&id);
-        if (passed && engine.groups.give_back(id, &carrier, deleted)) || engine.keep_created {
+        // Rejudging: the record says whether the group was marked Deleted here.
+        let kept = if replaying {
+            !crate::exchange::replay::next_cleans_up(id)
+        } else {
+            (passed && engine.groups.give_back(id, &carrier, deleted)) || engine.keep_created
+        };
+        if kept {
             continue;
         }
-        if passed && deleted {
+        if passed && deleted && !replaying {
             // The server said it saved it Deleted: no request marks it again.
             engine.groups.forget(id);
             continue;

@@ -18,7 +18,7 @@ mod verify;
 pub(super) use calls::{find_by_prefix, health_probe, mark_deleted};
 pub(super) use request::generated_for;
 
-use super::{Engine, TrialReport};
+use super::{Engine, ReplayState, TrialReport};
 use crate::auth::AuthMode;
 use crate::cases::{Case, Setup};
 use crate::checks::{CheckResult, Intrinsic, Verdict};
@@ -48,6 +48,10 @@ struct State<'a> {
     expects_success: bool,
     /// Groups whose last save this trial made was answered Deleted.
     answered_deleted: Vec<i32>,
+    /// Rejudging: the state the recorded run gave this trial (its name, its reused group).
+    replaying: Option<&'a ReplayState>,
+    /// The state this trial took from the run, for its report (and a later replay).
+    replay: Option<ReplayState>,
 }
 
 impl State<'_> {
@@ -87,11 +91,13 @@ impl State<'_> {
     }
 }
 
-/// Runs one trial; `body_override` replaces the request object (before placeholders).
+/// Runs one trial; `body_override` replaces the request object (before placeholders);
+/// `replaying` (rejudging) gives it the recorded run's state instead of this run's.
 pub(super) async fn run(
     engine: &Engine,
     spec: &TrialSpec,
     body_override: Option<&Value>,
+    replaying: Option<&ReplayState>,
 ) -> TrialReport {
     let t0 = Instant::now();
     let case = spec.case(&engine.suite);
@@ -105,6 +111,8 @@ pub(super) async fn run(
         body_override,
         expects_success: false,
         answered_deleted: vec![],
+        replaying,
+        replay: None,
     };
     let skip = match auth_headers(&spec.auth, &engine.credentials) {
         Ok(auth) => {
@@ -136,6 +144,8 @@ pub(super) fn not_run(engine: &Engine, spec: &TrialSpec, reason: String) -> Tria
         body_override: None,
         expects_success: false,
         answered_deleted: vec![],
+        replaying: None,
+        replay: None,
     };
     let verdict = Verdict::Skipped(engine.redactor.text(&reason));
     report(st, spec, verdict, Instant::now())
@@ -151,7 +161,14 @@ async fn steps(st: &mut State<'_>, spec: &TrialSpec, auth: Vec<(String, String)>
         st.case_check("endpoint", Err(format!("no description for `{uid}`")));
         return;
     };
-    let name = engine.unique_name();
+    let name = match st.replaying {
+        Some(r) => r.name.clone(),
+        None => engine.unique_name(),
+    };
+    st.replay = Some(ReplayState {
+        name: name.clone(),
+        leased: None,
+    });
     let mut setup_id = None;
     if st.case.setup == Setup::Create {
         match lifecycle::setup_group(st, endpoint, &name).await {
@@ -287,6 +304,7 @@ fn report(mut st: State<'_>, spec: &TrialSpec, verdict: Verdict, t0: Instant) ->
         accept: spec.accept.as_ref().map(|m| m.value.clone()),
         auth: spec.auth.token(),
         select: spec.select.as_ref().map(|s| s.value.clone()),
+        replay: st.replay.clone(),
         waived: None,
     }
 }
