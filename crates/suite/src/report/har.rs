@@ -107,6 +107,11 @@ fn entry(ex: &RecordedExchange, comment: &str) -> Value {
                 "mimeType": header(&resp.headers, "content-type").unwrap_or(""),
                 "text": resp.body,
             });
+            // Bytes that are not UTF-8 exactly, as HAR allows.
+            if let Some(b64) = &resp.body_base64 {
+                content["text"] = json!(b64);
+                content["encoding"] = json!("base64");
+            }
             if resp.body_truncated {
                 content["comment"] = json!(format!(
                     "body truncated to its first {} characters",

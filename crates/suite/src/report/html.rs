@@ -238,12 +238,12 @@ fn heat_map(doc: &ReportDoc, out: &mut String) {
 }
 
 fn summary_table(doc: &ReportDoc, out: &mut String) {
-    let _ = writeln!(out, "<section id=\"summary\"><h2>Summary per concern</h2><table class=\"data\"><tr><th>concern</th><th>trials</th><th>pass</th><th>fail (must)</th><th>warn (should)</th><th>info</th><th>skipped</th><th>must-level passed</th><th>should-level passed</th><th>info-level</th></tr>");
+    let _ = writeln!(out, "<section id=\"summary\"><h2>Summary per concern</h2><table class=\"data\"><tr><th>concern</th><th>trials</th><th>pass</th><th>fail (must)</th><th>warn (should)</th><th>info</th><th>skipped</th><th>waived</th><th>must-level passed</th><th>should-level passed</th><th>info-level</th></tr>");
     for c in &doc.concerns {
         let n = &c.counts;
         let _ = writeln!(
             out,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"{}\">{}</td><td class=\"{}\">{}</td><td>{}</td><td>{}</td><td>{}/{}</td><td>{}/{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"{}\">{}</td><td class=\"{}\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}/{}</td><td>{}/{}</td><td>{}</td></tr>",
             esc(&c.concern),
             n.trials,
             n.pass,
@@ -253,6 +253,7 @@ fn summary_table(doc: &ReportDoc, out: &mut String) {
             n.warn,
             n.info,
             n.skipped,
+            n.waived,
             c.must.passed,
             c.must.trials,
             c.should.passed,
@@ -263,8 +264,8 @@ fn summary_table(doc: &ReportDoc, out: &mut String) {
     let t = &doc.totals;
     let _ = writeln!(
         out,
-        "<tr class=\"total\"><td>total</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td colspan=\"3\"></td></tr></table></section>",
-        t.trials, t.pass, t.fail, t.warn, t.info, t.skipped
+        "<tr class=\"total\"><td>total</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td colspan=\"3\"></td></tr></table></section>",
+        t.trials, t.pass, t.fail, t.warn, t.info, t.skipped, t.waived
     );
 }
 

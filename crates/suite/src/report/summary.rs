@@ -154,7 +154,7 @@ pub fn render(reports: &[TrialReport], verdict: RunVerdict, halt: Option<&Halt>)
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:<14} {:>6} {:>6} {:>10} {:>12} {:>5} {:>7} | {:>11} {:>11} {:>9}",
+        "{:<14} {:>6} {:>6} {:>10} {:>12} {:>5} {:>7} {:>6} | {:>11} {:>11} {:>9}",
         "concern",
         "trials",
         "pass",
@@ -162,6 +162,7 @@ pub fn render(reports: &[TrialReport], verdict: RunVerdict, halt: Option<&Halt>)
         "warn(should)",
         "info",
         "skipped",
+        "waived",
         "must ok",
         "should ok",
         "info-lvl"
@@ -170,7 +171,7 @@ pub fn render(reports: &[TrialReport], verdict: RunVerdict, halt: Option<&Halt>)
         let frac = |t: LevelTally| format!("{}/{}", t.passed, t.trials);
         let _ = writeln!(
             out,
-            "{:<14} {:>6} {:>6} {:>10} {:>12} {:>5} {:>7} | {:>11} {:>11} {:>9}",
+            "{:<14} {:>6} {:>6} {:>10} {:>12} {:>5} {:>7} {:>6} | {:>11} {:>11} {:>9}",
             name,
             c.trials,
             c.pass,
@@ -178,6 +179,7 @@ pub fn render(reports: &[TrialReport], verdict: RunVerdict, halt: Option<&Halt>)
             c.warn,
             c.info,
             c.skipped,
+            c.waived,
             frac(levels[0]),
             frac(levels[1]),
             levels[2].trials
