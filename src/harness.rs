@@ -90,8 +90,8 @@ impl Shared {
 pub fn completion(report: &TrialReport, strict: bool) -> Result<Completion, Failed> {
     if let Some(w) = &report.waived {
         return Ok(Completion::ignored_with(format!(
-            "waived failure: {} ({}; owner {}; until {})",
-            w.reason, w.link, w.owner, w.expires
+            "waived failure: {}",
+            w.summary()
         )));
     }
     match &report.verdict {

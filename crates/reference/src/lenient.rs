@@ -15,20 +15,12 @@ pub fn relax(text: &str) -> String {
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
+        if let Some(end) = comment_end(&chars, i) {
+            i = end;
+            continue;
+        }
         match c {
             '"' | '\'' => i = copy_string(&chars, i, &mut out),
-            '/' if chars.get(i + 1) == Some(&'/') => {
-                while i < chars.len() && chars[i] != '\n' {
-                    i += 1;
-                }
-            }
-            '/' if chars.get(i + 1) == Some(&'*') => {
-                i += 2;
-                while i < chars.len() && !(chars[i] == '*' && chars.get(i + 1) == Some(&'/')) {
-                    i += 1;
-                }
-                i += 2;
-            }
             ',' if closes_next(&chars, i + 1) => i += 1,
             _ => {
                 out.push(c);
@@ -74,25 +66,40 @@ fn copy_string(chars: &[char], start: usize, out: &mut String) -> usize {
     i
 }
 
+/// When a `//` or `/* */` comment starts at `i`: the index after it.
+fn comment_end(chars: &[char], i: usize) -> Option<usize> {
+    if chars.get(i) != Some(&'/') {
+        return None;
+    }
+    let mut j = i + 2;
+    match chars.get(i + 1) {
+        Some('/') => {
+            while j < chars.len() && chars[j] != '\n' {
+                j += 1;
+            }
+            Some(j)
+        }
+        Some('*') => {
+            while j < chars.len() && !(chars[j] == '*' && chars.get(j + 1) == Some(&'/')) {
+                j += 1;
+            }
+            Some((j + 2).min(chars.len()))
+        }
+        _ => None,
+    }
+}
+
 /// Whether the next significant character after `from` (white space and comments
 /// skipped) closes an object or array.
 fn closes_next(chars: &[char], from: usize) -> bool {
     let mut i = from;
     while i < chars.len() {
+        if let Some(end) = comment_end(chars, i) {
+            i = end;
+            continue;
+        }
         match chars[i] {
             c if c.is_whitespace() => i += 1,
-            '/' if chars.get(i + 1) == Some(&'/') => {
-                while i < chars.len() && chars[i] != '\n' {
-                    i += 1;
-                }
-            }
-            '/' if chars.get(i + 1) == Some(&'*') => {
-                i += 2;
-                while i < chars.len() && !(chars[i] == '*' && chars.get(i + 1) == Some(&'/')) {
-                    i += 1;
-                }
-                i += 2;
-            }
             '}' | ']' => return true,
             _ => return false,
         }

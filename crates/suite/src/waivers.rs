@@ -33,6 +33,16 @@ pub struct Waiver {
     pub expires: String,
 }
 
+impl Waiver {
+    /// `reason (link; owner ...; until ...)`, as reports show a waived failure.
+    pub fn summary(&self) -> String {
+        format!(
+            "{} ({}; owner {}; until {})",
+            self.reason, self.link, self.owner, self.expires
+        )
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct WaiverFile {
@@ -50,6 +60,16 @@ pub enum WaiverState {
     Stale,
     /// Past its date: it waived nothing, and it fails the run until renewed or removed.
     Expired,
+}
+
+impl WaiverState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WaiverState::Applied => "applied",
+            WaiverState::Stale => "stale",
+            WaiverState::Expired => "expired",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

@@ -531,7 +531,7 @@ fn certificate(doc: &ReportDoc, out: &mut String) {
                 format!(
                     "<code>{}</code> ({}, {} trials, owner {}, until {}: {})",
                     esc(&w.waiver.pattern),
-                    format!("{:?}", w.state).to_lowercase(),
+                    w.state.as_str(),
                     w.waived.len(),
                     esc(&w.waiver.owner),
                     esc(&w.waiver.expires),
@@ -572,7 +572,7 @@ fn waived(doc: &ReportDoc, trials: &[(usize, &TrialEntry)], out: &mut String) {
     );
     let _ = writeln!(out, "<table class=\"data\" id=\"waivers\"><tr><th>pattern</th><th>state</th><th>reason</th><th>link</th><th>owner</th><th>until</th><th>waived</th></tr>");
     for w in &doc.waivers {
-        let state = format!("{:?}", w.state).to_lowercase();
+        let state = w.state.as_str();
         let _ = writeln!(
             out,
             "<tr class=\"waiver-{state}\"><td><code>{}</code></td><td>{state}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",

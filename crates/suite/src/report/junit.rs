@@ -38,13 +38,9 @@ fn testcase(t: &TrialEntry, strict: bool) -> TestCase {
         // Not a pass and not a failure: JUnit's nearest is skipped, with the waiver.
         VerdictLabel::Waived => {
             let mut s = TestCaseStatus::skipped();
-            let w = t.waived.as_ref();
             s.set_message(format!(
-                "waived failure: {} ({}; owner {}; until {})",
-                w.map_or("", |w| w.reason.as_str()),
-                w.map_or("", |w| w.link.as_str()),
-                w.map_or("", |w| w.owner.as_str()),
-                w.map_or("", |w| w.expires.as_str()),
+                "waived failure: {}",
+                t.waived.as_ref().map(|w| w.summary()).unwrap_or_default()
             ))
             .set_description(message.clone());
             s
