@@ -122,7 +122,7 @@ pub fn banner(base_url: &str, creds: &Credentials) -> String {
     };
     let mut out = format!("soconform reference server listening on {base_url}\n");
     out.push_str(&format!(
-        "  POST {base_url}/v1/Agents/User/SaveUserGroup (also GetUserGroup, GetAllUserGroups; GET describes)\n"
+        "  POST {base_url}/v1/Agents/User/SaveUserGroup (also GetUserGroup, GetAllUserGroups, CreateUserGroup, DeleteUserGroup, GetUserGroupList; GET describes)\n"
     ));
     out.push_str("Accepted credentials:\n");
     let basic_hint = match &creds.basic {

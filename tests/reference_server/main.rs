@@ -163,6 +163,7 @@ impl Srv {
 }
 
 mod auth;
+mod family;
 mod input;
 mod media;
 mod save;

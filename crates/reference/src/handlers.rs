@@ -63,7 +63,7 @@ async fn handle(state: Arc<AppState>, req: Request) -> Response {
                     "No HTTP resource was found that matches the request URI '{}'.",
                     parts.uri.path().chars().take(200).collect::<String>()
                 ),
-                "This server implements POST /api/v1/Agents/User/SaveUserGroup, GetUserGroup and GetAllUserGroups.",
+                "This server implements POST /api/v1/Agents/User/SaveUserGroup, GetUserGroup, GetAllUserGroups, CreateUserGroup, DeleteUserGroup and GetUserGroupList.",
             ))
         }
     };
@@ -127,6 +127,9 @@ async fn invoke(
         Some(f) => f.execute(&state.store, request)?,
         None => execute(&state.store, request)?,
     };
+    if outcome == Outcome::NoContent {
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    }
     let value = response_value(&outcome, &query, fault);
     Ok(match fault {
         Some(f) => f.render(content_type, &value),
@@ -179,6 +182,10 @@ async fn decode_typed(
             id: request::user_group_id(query)?,
         });
     }
+    // CreateUserGroup takes no parameter: whatever body came is not read.
+    if op == Operation::CreateUserGroup {
+        return Ok(AgentRequest::Create);
+    }
     let bytes = body::read_limited(headers, body, state.config.max_body_bytes).await?;
     let profile = state.config.profile;
     let objects: &[&str] = match op {
@@ -196,9 +203,18 @@ async fn decode_typed(
     };
     Ok(match op {
         Operation::SaveUserGroup => AgentRequest::Save(request::save_request(&decoded)?),
-        _ => AgentRequest::GetAll {
-            include_deleted: request::include_deleted(&decoded, query)?,
+        Operation::DeleteUserGroup => {
+            let (delete, move_to) = request::delete_request(&decoded, query)?;
+            AgentRequest::Delete { delete, move_to }
+        }
+        Operation::GetUserGroupList => AgentRequest::GetList {
+            ids: request::id_list(&decoded, query)?,
         },
+        Operation::GetAllUserGroups | Operation::GetUserGroup | Operation::CreateUserGroup => {
+            AgentRequest::GetAll {
+                include_deleted: request::include_deleted(&decoded, query)?,
+            }
+        }
     })
 }
 
@@ -208,6 +224,7 @@ pub fn response_value(outcome: &Outcome, query: &Query, fault: Option<Fault>) ->
         Outcome::Nothing => Value::Null,
         Outcome::One(g) => g.to_value(),
         Outcome::Many(gs) => Value::Array(gs.iter().map(UserGroup::to_value).collect()),
+        Outcome::NoContent => Value::Null,
     };
     let mut select = query.select();
     if let Some(f) = fault {

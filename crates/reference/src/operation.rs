@@ -18,13 +18,19 @@ pub enum Operation {
     SaveUserGroup,
     GetUserGroup,
     GetAllUserGroups,
+    CreateUserGroup,
+    DeleteUserGroup,
+    GetUserGroupList,
 }
 
 impl Operation {
-    pub const ALL: [Operation; 3] = [
+    pub const ALL: [Operation; 6] = [
         Operation::SaveUserGroup,
         Operation::GetUserGroup,
         Operation::GetAllUserGroups,
+        Operation::CreateUserGroup,
+        Operation::DeleteUserGroup,
+        Operation::GetUserGroupList,
     ];
 
     pub fn name(self) -> &'static str {
@@ -32,6 +38,9 @@ impl Operation {
             Operation::SaveUserGroup => "SaveUserGroup",
             Operation::GetUserGroup => "GetUserGroup",
             Operation::GetAllUserGroups => "GetAllUserGroups",
+            Operation::CreateUserGroup => "CreateUserGroup",
+            Operation::DeleteUserGroup => "DeleteUserGroup",
+            Operation::GetUserGroupList => "GetUserGroupList",
         }
     }
 
@@ -56,6 +65,24 @@ impl Operation {
                 "$select (optional)",
                 "{\"IncludeDeleted\": bool}",
                 "array of UserGroup",
+            ),
+            Operation::CreateUserGroup => (
+                "Create UserGroup (Rank is assigned to the highest rank). A new default carrier, not stored: save it with SaveUserGroup.",
+                "$select (optional)",
+                "(none)",
+                "UserGroup",
+            ),
+            Operation::DeleteUserGroup => (
+                "Delete a usergroup and move its members to another usergroup.",
+                "(none)",
+                "{\"UserGroupToDelete\": int32, \"UserGroupToMoveTo\": int32}",
+                "204 No Content",
+            ),
+            Operation::GetUserGroupList => (
+                "Gets an array of UserGroup objects.",
+                "$select (optional)",
+                "the primary keys: [int32, ...] (or {\"userGroupIds\": [...]})",
+                "array of UserGroup (unknown Ids left out)",
             ),
         };
         format!(
@@ -98,6 +125,9 @@ pub enum AgentRequest {
     Save(SaveRequest),
     Get { id: i32 },
     GetAll { include_deleted: bool },
+    Create,
+    Delete { delete: i32, move_to: i32 },
+    GetList { ids: Vec<i32> },
 }
 
 /// What the store answered.
@@ -107,6 +137,8 @@ pub enum Outcome {
     Nothing,
     One(UserGroup),
     Many(Vec<UserGroup>),
+    /// DeleteUserGroup: answered 204 with no body.
+    NoContent,
 }
 
 /// Stage (c).
@@ -128,6 +160,17 @@ pub fn execute(store: &Store, request: AgentRequest) -> Result<Outcome, ApiError
         },
         AgentRequest::Get { id } => store.get(id).map_or(Outcome::Nothing, Outcome::One),
         AgentRequest::GetAll { include_deleted } => Outcome::Many(store.all(include_deleted)),
+        AgentRequest::Create => Outcome::One(store.new_default()),
+        AgentRequest::Delete { delete, move_to } if delete == move_to && delete != 0 => {
+            return Err(ApiError::bad_request(format!(
+                "UserGroupToMoveTo is the group being deleted ({delete}): its members need another group."
+            )))
+        }
+        AgentRequest::Delete { delete, .. } => {
+            store.delete(delete);
+            Outcome::NoContent
+        }
+        AgentRequest::GetList { ids } => Outcome::Many(store.list(&ids)),
     })
 }
 

@@ -89,6 +89,12 @@ impl Profile {
                 Operation::GetAllUserGroups => {
                     crate::lenient::coerce(map, &[], &[], &["IncludeDeleted"])
                 }
+                Operation::DeleteUserGroup => crate::lenient::coerce(
+                    map,
+                    &["UserGroupToDelete", "UserGroupToMoveTo"],
+                    &[],
+                    &[],
+                ),
                 _ => {
                     // The wrapped carrier, or a bare one.
                     for (k, v) in map.iter_mut() {

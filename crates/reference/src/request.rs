@@ -264,6 +264,88 @@ pub fn include_deleted(d: &Decoded, query: &Query) -> Result<bool, ApiError> {
     }
 }
 
+/// DeleteUserGroup's `{"UserGroupToDelete": int32, "UserGroupToMoveTo": int32}` (names
+/// case-insensitive; either may also come as a query parameter). A missing Id is 0.
+pub fn delete_request(d: &Decoded, query: &Query) -> Result<(i32, i32), ApiError> {
+    let map = match &d.value {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) if d.source == Source::Text && s.trim().is_empty() => None,
+        Some(Value::Object(map)) => Some(map),
+        Some(other) => {
+            return Err(ApiError::bad_request(format!(
+                "The request body must be an object like {{\"UserGroupToDelete\": 5, \"UserGroupToMoveTo\": 6}}, not {}.",
+                describe(other)
+            )))
+        }
+    };
+    let id = |name: &str| -> Result<i32, ApiError> {
+        if let Some(v) = map.and_then(|m| get_ci(m, name)) {
+            return Ok(int(v, d.source, name)?.unwrap_or(0));
+        }
+        match query.first(name) {
+            Some(raw) => Ok(int(&Value::String(raw.to_string()), Source::Text, name)?.unwrap_or(0)),
+            None => Ok(0),
+        }
+    };
+    Ok((id("UserGroupToDelete")?, id("UserGroupToMoveTo")?))
+}
+
+/// GetUserGroupList's primary keys: a bare array (`[1, 2]`, as a Web API 2 `int[]`
+/// parameter binds), `{"userGroupIds": [...]}` (the page's body name), an XML or form
+/// list of them, or `userGroupIds` query parameters. None is an empty list.
+pub fn id_list(d: &Decoded, query: &Query) -> Result<Vec<i32>, ApiError> {
+    let list = match &d.value {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) if d.source == Source::Text && s.trim().is_empty() => None,
+        Some(Value::Array(items)) => Some(items.clone()),
+        Some(Value::Object(map)) => match get_ci(map, "userGroupIds") {
+            Some(Value::Array(items)) => Some(items.clone()),
+            Some(Value::Null) | None if map.is_empty() => None,
+            // XML `<userGroupIds><int>1</int><int>2</int></userGroupIds>` or one element.
+            Some(Value::Object(inner)) => Some(
+                inner
+                    .values()
+                    .flat_map(|v| match v {
+                        Value::Array(a) => a.clone(),
+                        other => vec![other.clone()],
+                    })
+                    .collect(),
+            ),
+            Some(one @ (Value::String(_) | Value::Number(_))) => Some(vec![one.clone()]),
+            _ => {
+                return Err(ApiError::bad_request(
+                    "The request body must be the primary keys, e.g. [1, 2] or {\"userGroupIds\": [1, 2]}.",
+                ))
+            }
+        },
+        Some(other) => {
+            return Err(ApiError::bad_request(format!(
+                "The request body must be the primary keys, e.g. [1, 2], not {}.",
+                describe(other)
+            )))
+        }
+    };
+    let items = match list {
+        Some(items) => items,
+        None => query
+            .all("userGroupIds")
+            .map(|v| Value::String(v.to_string()))
+            .collect(),
+    };
+    let source = if d.value.is_some() {
+        d.source
+    } else {
+        Source::Text
+    };
+    items
+        .iter()
+        .map(|v| {
+            let source = if v.is_string() { Source::Text } else { source };
+            Ok(int(v, source, "userGroupIds")?.unwrap_or(0))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -397,5 +479,46 @@ mod tests {
             &Query::parse(Some("includeDeleted=maybe"))
         )
         .is_err());
+    }
+
+    #[test]
+    fn delete_and_list_bodies() {
+        let q = Query::parse(None);
+        assert_eq!(
+            delete_request(
+                &json(json!({"UserGroupToDelete": 358, "userGroupToMoveTo": 834})),
+                &q
+            )
+            .unwrap(),
+            (358, 834)
+        );
+        assert!(delete_request(&json(json!({"UserGroupToDelete": "x"})), &q).is_err());
+        assert_eq!(
+            delete_request(
+                &json(json!(null)),
+                &Query::parse(Some("UserGroupToDelete=5&UserGroupToMoveTo=6"))
+            )
+            .unwrap(),
+            (5, 6)
+        );
+        assert_eq!(id_list(&json(json!([1, 2])), &q).unwrap(), vec![1, 2]);
+        assert_eq!(
+            id_list(&json(json!({"userGroupIds": [3]})), &q).unwrap(),
+            vec![3]
+        );
+        assert_eq!(
+            id_list(&text(json!({"userGroupIds": {"int": ["4", "5"]}})), &q).unwrap(),
+            vec![4, 5]
+        );
+        assert_eq!(
+            id_list(
+                &json(json!(null)),
+                &Query::parse(Some("userGroupIds=7&userGroupIds=8"))
+            )
+            .unwrap(),
+            vec![7, 8]
+        );
+        assert!(id_list(&json(json!(["glops"])), &q).is_err());
+        assert!(id_list(&json(json!("glops")), &q).is_err());
     }
 }

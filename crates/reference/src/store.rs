@@ -115,6 +115,40 @@ impl Store {
         self.lock().groups.get(&id).cloned()
     }
 
+    /// A new group as CreateUserGroup answers it: not stored (SaveUserGroup stores), Id 0,
+    /// Rank after the highest ("Rank is assigned to the highest rank"), empty strings.
+    pub fn new_default(&self) -> UserGroup {
+        let rank = self
+            .lock()
+            .groups
+            .values()
+            .map(|g| g.rank)
+            .max()
+            .unwrap_or(0)
+            .saturating_add(1);
+        UserGroup {
+            id: 0,
+            value: Some(String::new()),
+            tooltip: Some(String::new()),
+            rank,
+            deleted: false,
+        }
+    }
+
+    /// Removes group `id` (its members would move to another; this store keeps none);
+    /// whether it was there.
+    pub fn delete(&self, id: i32) -> bool {
+        self.lock().groups.remove(&id).is_some()
+    }
+
+    /// The groups `ids` names, in the order asked; an unknown Id is left out.
+    pub fn list(&self, ids: &[i32]) -> Vec<UserGroup> {
+        let inner = self.lock();
+        ids.iter()
+            .filter_map(|id| inner.groups.get(id).cloned())
+            .collect()
+    }
+
     /// All groups in Id order; deleted ones only when asked.
     pub fn all(&self, include_deleted: bool) -> Vec<UserGroup> {
         self.lock()
