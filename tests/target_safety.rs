@@ -109,6 +109,8 @@ fn named(s: &Option<String>) -> bool {
 
 #[test]
 fn the_whole_suite_leaves_seeded_groups_unchanged_and_deletes_its_own() {
+    // The whole family runs here, DeleteUserGroup included: it only ever names groups
+    // this run created, moving their members to another group this run created.
     let s = seeded();
     let store = s.server.store();
     let before = seeded_bytes(&store.snapshot());
@@ -156,13 +158,25 @@ fn the_whole_suite_leaves_seeded_groups_unchanged_and_deletes_its_own() {
     }
     let sweep = &outcome.sweep;
     assert!(sweep.clean(), "{sweep:?}");
-    assert_eq!(sweep.created.len(), created.len());
-    assert_eq!(sweep.deleted.len(), created.len());
+    // The whole family ran, DeleteUserGroup included: a group it deleted is gone from
+    // the store; every other group the run created is there, marked Deleted.
+    let removed: Vec<i32> = sweep
+        .created
+        .iter()
+        .filter(|id| !after.iter().any(|g| g.id == **id))
+        .copied()
+        .collect();
+    assert!(
+        !removed.is_empty(),
+        "DeleteUserGroup removed the groups it was sent"
+    );
+    assert_eq!(sweep.created.len(), created.len() + removed.len());
+    assert_eq!(sweep.deleted.len(), sweep.created.len());
     let summary = sweep.summary_lines().join("\n");
     assert!(
         summary.contains(&format!(
             "this run created {0} groups; {0} of them are now marked Deleted",
-            created.len()
+            sweep.created.len()
         )),
         "{summary}"
     );

@@ -37,7 +37,7 @@ const DELETED_QUOTE: &str =
 const ID_QUOTE: &str = "| Id | int32 | Primary key |";
 const MISSING_401_QUOTE: &str = "will return HTTP error 401 Unauthorized.";
 
-pub const CATALOGUE: [Entry; 65] = [
+pub const CATALOGUE: [Entry; 69] = [
     Entry {
         fault: Fault::AuthBasicRefused,
         id: "auth_basic_refused",
@@ -687,5 +687,45 @@ pub const CATALOGUE: [Entry; 65] = [
         page: "http-headers.md",
         section: "SO-TIMEZONE",
         quote: "It can be either an ID or a time-zone name.",
+    },
+    Entry {
+        fault: Fault::ListIgnoresIds,
+        id: "list_ignores_ids",
+        level: Must,
+        concern: "family",
+        description: "GetUserGroupList ignores the primary keys sent and answers an empty array",
+        page: "v1UserAgent_GetUserGroupList.md",
+        section: "POST Agents/User/GetUserGroupList",
+        quote: "Gets an array of UserGroup objects.",
+    },
+    Entry {
+        fault: Fault::DeleteIgnored,
+        id: "delete_ignored",
+        level: Must,
+        concern: "family",
+        description: "DeleteUserGroup answers 204 No Content and deletes nothing",
+        page: "v1UserAgent_DeleteUserGroup.md",
+        section: "POST Agents/User/DeleteUserGroup",
+        quote: "Delete a usergroup and move its members to another usergroup",
+    },
+    Entry {
+        fault: Fault::DeleteWrongGroup,
+        id: "delete_wrong_group",
+        level: Must,
+        concern: "family",
+        description: "DeleteUserGroup deletes the group the members were to move to (UserGroupToMoveTo), not UserGroupToDelete",
+        page: "v1UserAgent_DeleteUserGroup.md",
+        section: "POST Agents/User/DeleteUserGroup",
+        quote: "Delete a usergroup and move its members to another usergroup",
+    },
+    Entry {
+        fault: Fault::GetAllNotArray,
+        id: "get_all_not_array",
+        level: Must,
+        concern: "family",
+        description: "GetAllUserGroups answers its first group as a single carrier instead of an array",
+        page: "v1UserAgent_GetAllUserGroups.md",
+        section: "Response:array",
+        quote: "OK",
     },
 ];

@@ -119,6 +119,15 @@ pub enum Fault {
     // --- other request headers
     AcceptLanguageRefused,
     SoTimeZoneIdRefused,
+    // --- the rest of the family
+    /// GetUserGroupList ignores the keys sent and answers an empty array.
+    ListIgnoresIds,
+    /// DeleteUserGroup answers 204 and deletes nothing.
+    DeleteIgnored,
+    /// DeleteUserGroup deletes the group members were to move to, not the one named.
+    DeleteWrongGroup,
+    /// GetAllUserGroups answers its first group as a single carrier, not an array.
+    GetAllNotArray,
 }
 
 /// What a fault is, for the self-test table.
@@ -215,7 +224,9 @@ impl Fault {
             | Fault::AuthBearerCaseInsensitive
             | Fault::AuthCookieNameOnly
             | Fault::AuthSessionFallback => true,
-            Fault::DeletedListed => op == Operation::GetAllUserGroups,
+            Fault::DeletedListed | Fault::GetAllNotArray => op == Operation::GetAllUserGroups,
+            Fault::ListIgnoresIds => op == Operation::GetUserGroupList,
+            Fault::DeleteIgnored | Fault::DeleteWrongGroup => op == Operation::DeleteUserGroup,
             _ => op == Operation::SaveUserGroup,
         }
     }
@@ -605,6 +616,26 @@ impl Fault {
                     g.id = 0;
                 }
                 Ok(outcome)
+            }
+            (Fault::ListIgnoresIds, AgentRequest::GetList { .. }) => Ok(Outcome::Many(vec![])),
+            (Fault::DeleteIgnored, AgentRequest::Delete { .. }) => Ok(Outcome::NoContent),
+            (Fault::DeleteWrongGroup, AgentRequest::Delete { delete, move_to }) => {
+                operation::execute(
+                    store,
+                    AgentRequest::Delete {
+                        delete: move_to,
+                        move_to: delete,
+                    },
+                )
+            }
+            (Fault::GetAllNotArray, request @ AgentRequest::GetAll { .. }) => {
+                match operation::execute(store, request)? {
+                    Outcome::Many(groups) => Ok(groups
+                        .into_iter()
+                        .next()
+                        .map_or(Outcome::Nothing, Outcome::One)),
+                    other => Ok(other),
+                }
             }
             (_, request) => operation::execute(store, request),
         }

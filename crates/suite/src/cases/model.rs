@@ -56,6 +56,9 @@ pub enum Setup {
     None,
     /// Create a group first (JSON, first configured scheme); its Id is `{id}` in the body.
     Create,
+    /// Create two groups first (`create_two`): `{id}` and `{id2}` (e.g. one to delete, one to move its
+    /// members to).
+    CreateTwo,
 }
 
 /// What the trial sends. Strings in `body` and `body_raw` may use placeholders: `{name}`
@@ -215,6 +218,8 @@ pub enum IdExpect {
     Assigned,
     /// The Id of the group made by `setup`.
     Same,
+    /// An array answer holds the group made by `setup` (by its Id).
+    Contained,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
@@ -224,6 +229,9 @@ pub enum Listing {
     Active,
     /// Listed only with IncludeDeleted=true.
     Deleted,
+    /// Gone: not listed without IncludeDeleted, and with it absent or marked Deleted (a
+    /// group deleted by the delete call: removed, or marked, as the pages allow).
+    Gone,
 }
 
 /// `cases/checks.toml`: the checks every trial runs on a response it expects to succeed,
@@ -274,6 +282,15 @@ pub struct GroupCalls {
     pub name_properties: Vec<String>,
     /// The carrier's primary key.
     pub id_property: String,
+    /// Every other request property that names a group by its key (the Id guard refuses
+    /// a body in which any of them names a group this run did not create), e.g.
+    /// DeleteUserGroup's `UserGroupToDelete` and `UserGroupToMoveTo`.
+    #[serde(default)]
+    pub key_properties: Vec<String>,
+    /// The call that deletes a group, and its property naming the group deleted: after
+    /// it succeeds, that group is no longer the run's to mark Deleted.
+    pub delete: Option<String>,
+    pub delete_property: Option<String>,
     /// The carrier's "marked deleted" flag.
     pub deleted_property: String,
     /// The carrier a setup creates, as a JSON object (JSON keeps the order it is sent

@@ -29,6 +29,30 @@ pub fn id_same(got_id: Option<i64>, saved: Option<i32>) -> Result<(), String> {
     }
 }
 
+/// An array answer holds group `id` (by `id_property`).
+pub fn contains(got: &serde_json::Value, id_property: &str, id: Option<i32>) -> Result<(), String> {
+    let Some(id) = id else {
+        return Err("no group was made to look for".into());
+    };
+    let Some(items) = got.as_array() else {
+        return Err(format!(
+            "expected an array of carriers, got {}",
+            super::excerpt(got)
+        ));
+    };
+    let has = items
+        .iter()
+        .any(|g| g.get(id_property).and_then(serde_json::Value::as_i64) == Some(i64::from(id)));
+    if has {
+        Ok(())
+    } else {
+        Err(format!(
+            "the answer ({} carriers) does not hold group {id}, which the request named",
+            items.len()
+        ))
+    }
+}
+
 /// Whether the two listings (without and with deleted groups, `param` false and true)
 /// show group `id` as `listing` says they should.
 pub fn listed(
@@ -41,6 +65,9 @@ pub fn listed(
     let (want_plain, want_with_deleted) = match listing {
         Listing::Active => (true, true),
         Listing::Deleted => (false, true),
+        // Removed or marked Deleted: either way not listed as active; with deleted ones,
+        // either answer.
+        Listing::Gone => (false, found_with_deleted),
     };
     let says = |found: bool| if found { "lists" } else { "does not list" };
     let mut errs = vec![];

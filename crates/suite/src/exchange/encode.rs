@@ -65,7 +65,17 @@ pub fn encode(
             }
             Ok(forms)
         }
-        Some(MediaFamily::Json) | None => Ok(vec![json("json", value)]),
+        Some(MediaFamily::Json) | None => {
+            let mut forms = vec![json("json", value)];
+            // A single list parameter (GetUserGroupList's `userGroupIds`) is also what a
+            // Web API 2 `int[]` parameter binds bare; the official client sends it so.
+            if let Value::Object(map) = value {
+                if let [(_, list @ Value::Array(_))] = map.iter().collect::<Vec<_>>()[..] {
+                    forms.push(json("json:bare-parameter", list));
+                }
+            }
+            Ok(forms)
+        }
         Some(MediaFamily::Xml) => xml_forms(value, ctx),
         Some(MediaFamily::Form) => Ok(form_forms(value)),
     }

@@ -451,6 +451,28 @@ fn failures(doc: &ReportDoc, out: &mut String) {
     let _ = writeln!(out, "</section>");
 }
 
+/// The endpoints the trials called, from the first token of their names
+/// (`get_user_group` -> `POST /api/v1/Agents/User/GetUserGroup`).
+fn endpoints(doc: &ReportDoc) -> String {
+    let mut seen: Vec<String> = Vec::new();
+    for t in &doc.trials {
+        let slug = t.id.split("::").next().unwrap_or("");
+        let method: String = slug
+            .split('_')
+            .map(|w| {
+                let mut c = w.chars();
+                c.next()
+                    .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                    .unwrap_or_default()
+            })
+            .collect();
+        if !method.is_empty() && !seen.contains(&method) {
+            seen.push(method);
+        }
+    }
+    format!("POST /api/v1/Agents/User/{}", seen.join(", "))
+}
+
 /// The statement a certification reader starts from: which suite judged which target,
 /// when, with what, what it could not test, what was set aside, and how much the suite's
 /// own verdicts are worth.
@@ -748,10 +770,7 @@ pub fn render(doc: &ReportDoc) -> String {
     );
     let rows = [
         ("target", doc.target.label.clone()),
-        (
-            "endpoint",
-            "POST /api/v1/Agents/User/SaveUserGroup".to_string(),
-        ),
+        ("endpoints", endpoints(doc)),
         ("suite", format!("{} {}", doc.suite.name, doc.suite.version)),
         ("cases + schemas hash", doc.suite.content_hash.clone()),
         ("started", doc.started.clone()),

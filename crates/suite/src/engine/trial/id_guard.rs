@@ -5,21 +5,27 @@ use crate::engine::Engine;
 use serde_json::Value;
 
 /// Refuses a body that names a group this run did not create: every `Id` in a JSON
-/// body (a number, a numeric string, `true`) must be 0 or one of this run's groups; a
-/// raw body is also scanned for `Id` followed by a number, in any syntax
-/// (`"Id": 5`, `<Id>5</Id>`, `UserGroup.Id=5`, `UserGroup%5BId%5D=5`).
+/// body (a number, a numeric string, `true`) must be 0 or one of this run's groups, and
+/// so must every value of the other key properties (`[groups] key_properties`, e.g.
+/// `UserGroupToDelete`; in an array, each element) and every number of a body that is a
+/// bare array (GetUserGroupList's primary keys); a raw body is also scanned for `Id`
+/// followed by a number, in any syntax (`"Id": 5`, `<Id>5</Id>`, `UserGroup.Id=5`,
+/// `UserGroup%5BId%5D=5`).
 pub(super) fn check(
     engine: &Engine,
     value: Option<&Value>,
     raw: Option<&str>,
 ) -> Result<(), String> {
+    let keys = &engine.api.props.key_properties;
     let mut ids = Vec::new();
     if let Some(v) = value {
         json_ids(v, &mut ids);
+        key_ids(v, keys, true, &mut ids);
     }
     if let Some(r) = raw {
         if let Ok(v) = serde_json::from_str::<Value>(r) {
             json_ids(&v, &mut ids);
+            key_ids(&v, keys, true, &mut ids);
         }
         raw_ids(r, &mut ids);
     }
@@ -32,6 +38,44 @@ pub(super) fn check(
         }
     }
     Ok(())
+}
+
+/// Every number (or numeric string) that names a group through a key property (any
+/// case), directly or in an array; at the top, every number of a bare array.
+fn key_ids(v: &Value, keys: &[String], top: bool, out: &mut Vec<i64>) {
+    let numbers = |x: &Value, out: &mut Vec<i64>| {
+        let items = match x {
+            Value::Array(a) => a.iter().collect(),
+            one => vec![one],
+        };
+        for i in items {
+            let n = match i {
+                Value::Number(n) => n.as_f64(),
+                Value::String(s) => s.trim().parse::<f64>().ok(),
+                _ => None,
+            };
+            if let Some(n) = n {
+                out.push(if n.is_finite() {
+                    n.trunc() as i64
+                } else {
+                    i64::MAX
+                });
+            }
+        }
+    };
+    match v {
+        Value::Array(_) if top => numbers(v, out),
+        Value::Object(m) => {
+            for (k, x) in m {
+                if keys.iter().any(|p| p.eq_ignore_ascii_case(k)) {
+                    numbers(x, out);
+                }
+                key_ids(x, keys, false, out);
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|x| key_ids(x, keys, false, out)),
+        _ => {}
+    }
 }
 
 /// Every value of an `Id` member (any case) that a lenient server could read as a number.
@@ -106,6 +150,26 @@ fn raw_ids(raw: &str, out: &mut Vec<i64>) {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn key_properties_and_bare_arrays_name_groups_too() {
+        let keys = [
+            "UserGroupToDelete".to_string(),
+            "UserGroupToMoveTo".to_string(),
+        ];
+        let ids = |v: Value| {
+            let mut out = vec![];
+            key_ids(&v, &keys, true, &mut out);
+            out
+        };
+        assert_eq!(
+            ids(json!({"UserGroupToDelete": 358, "usergrouptomoveto": "834"})),
+            [358, 834]
+        );
+        assert_eq!(ids(json!([4, "5"])), [4, 5], "GetUserGroupList's bare keys");
+        assert_eq!(ids(json!({"request": {"UserGroupToDelete": [6]}})), [6]);
+        assert!(ids(json!({"Rank": 7, "Value": "9"})).is_empty());
+    }
 
     #[test]
     fn ids_in_bodies_are_found_in_every_syntax() {

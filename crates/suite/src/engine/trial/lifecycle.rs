@@ -47,6 +47,45 @@ pub(super) async fn setup_group(
     Ok(id)
 }
 
+/// A further group for the case (`setup = "create-two"`): always created, never reused.
+pub(super) async fn create_more(st: &mut State<'_>, name: &str) -> Result<i32, String> {
+    let (id, carrier) = calls::create_group(st, name).await?;
+    adopt(st, id, carrier);
+    Ok(id)
+}
+
+/// After a successful call of the delete endpoint (`[groups] delete`): the group its
+/// body named (`delete_property`) is no longer the run's to mark Deleted; removed, or
+/// marked by the server, either way it is not given back or marked again.
+pub(super) fn note_deleted_by_call(st: &mut State<'_>, endpoint: &Endpoint) {
+    let props = &st.engine.api.props;
+    let (Some(delete), Some(property)) = (&props.delete, &props.delete_property) else {
+        return;
+    };
+    if &endpoint.description.uid != delete {
+        return;
+    }
+    let sent = st
+        .exchanges
+        .iter()
+        .rev()
+        .find(|e| e.purpose == "main")
+        .and_then(|e| e.request.body.as_deref())
+        .and_then(|b| serde_json::from_slice::<Value>(b).ok());
+    let id = sent
+        .as_ref()
+        .and_then(|v| v.get(property))
+        .and_then(Value::as_i64)
+        .and_then(|i| i32::try_from(i).ok());
+    if let Some(id) = id.filter(|id| st.engine.groups.is_ours(*id)) {
+        st.created.retain(|(c, _)| *c != id);
+        st.engine.groups.forget(id);
+        st.notes.push(format!(
+            "group {id} was deleted by the call; it is not marked Deleted"
+        ));
+    }
+}
+
 /// A group this trial created: the run's to mark Deleted.
 fn adopt(st: &mut State<'_>, id: i32, carrier: Value) {
     st.engine.groups.remember(id, carrier.clone());

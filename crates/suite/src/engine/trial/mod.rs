@@ -168,11 +168,35 @@ async fn steps(st: &mut State<'_>, spec: &TrialSpec, auth: Vec<(String, String)>
     st.replay = Some(ReplayState {
         name: name.clone(),
         leased: None,
+        second_name: None,
     });
     let mut setup_id = None;
-    if st.case.setup == Setup::Create {
-        match lifecycle::setup_group(st, endpoint, &name).await {
-            Ok(id) => setup_id = Some(id),
+    let mut setup_id2 = None;
+    if matches!(st.case.setup, Setup::Create | Setup::CreateTwo) {
+        let second = if st.case.setup == Setup::CreateTwo {
+            Some(match st.replaying {
+                Some(r) => r.second_name.clone().unwrap_or_default(),
+                None => engine.unique_name(),
+            })
+        } else {
+            None
+        };
+        let made = match lifecycle::setup_group(st, endpoint, &name).await {
+            Ok(id) => match &second {
+                None => Ok((id, None)),
+                Some(second) => {
+                    if let Some(r) = st.replay.as_mut() {
+                        r.second_name = Some(second.clone());
+                    }
+                    lifecycle::create_more(st, second)
+                        .await
+                        .map(|id2| (id, Some(id2)))
+                }
+            },
+            Err(e) => Err(e),
+        };
+        match made {
+            Ok((id, id2)) => (setup_id, setup_id2) = (Some(id), id2),
             Err(e) => {
                 st.intrinsic(
                     Intrinsic::Setup,
@@ -184,7 +208,8 @@ async fn steps(st: &mut State<'_>, spec: &TrialSpec, auth: Vec<(String, String)>
             }
         }
     }
-    let Some(prepared) = request::prepare(st, spec, endpoint, &name, setup_id, auth) else {
+    let Some(prepared) = request::prepare(st, spec, endpoint, &name, (setup_id, setup_id2), auth)
+    else {
         return;
     };
     st.expects_success = st.case.expect.status.iter().any(|p| p.admits_success());
@@ -196,6 +221,9 @@ async fn steps(st: &mut State<'_>, spec: &TrialSpec, auth: Vec<(String, String)>
         return;
     };
     let sent = prepared.sent_carrier.as_ref();
+    if (200..300).contains(&resp.status) {
+        lifecycle::note_deleted_by_call(st, endpoint);
+    }
     let decoded = verify::response(st, spec, endpoint, &resp);
     match &decoded {
         Some(v) => {
@@ -216,6 +244,10 @@ async fn steps(st: &mut State<'_>, spec: &TrialSpec, auth: Vec<(String, String)>
             }
         }
         None => {}
+    }
+    // No carrier came back (DeleteUserGroup's 204): a listing check still runs.
+    if (200..300).contains(&resp.status) && decoded.as_ref().is_none_or(Value::is_null) {
+        verify::listing_only(st, setup_id).await;
     }
     if st.case.expect.healthy_after {
         verify::healthy_after(st).await;

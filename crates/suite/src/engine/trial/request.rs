@@ -27,15 +27,17 @@ pub(super) fn prepare(
     spec: &TrialSpec,
     endpoint: &Endpoint,
     name: &str,
-    setup_id: Option<i32>,
+    setup_ids: (Option<i32>, Option<i32>),
     auth: Vec<(String, String)>,
 ) -> Option<Prepared> {
+    let (setup_id, setup_id2) = setup_ids;
     let engine = st.engine;
     let case = st.case;
     let vars = Vars {
         name: name.to_string(),
         run: engine.run_id.clone(),
         id: setup_id,
+        id2: setup_id2,
         app_token: engine
             .credentials
             .app_token
@@ -148,11 +150,14 @@ pub(super) fn prepare(
     })
 }
 
-/// The placeholders of a case: `{name}`, `{run}`, `{app_token}`, `{long:N}`, `"{id}"`.
+/// The placeholders of a case: `{name}`, `{run}`, `{app_token}`, `{long:N}`, `"{id}"`,
+/// `"{id2}"`.
 struct Vars {
     name: String,
     run: String,
     id: Option<i32>,
+    /// The second group of `setup = "create-two"`.
+    id2: Option<i32>,
     /// The configured SO-AppToken, or a made-up one (`{app_token}`).
     app_token: String,
 }
@@ -169,6 +174,7 @@ impl Vars {
     /// only Id a case may name; 0 without a setup).
     fn substitute_query(&self, s: &str) -> String {
         self.substitute_str(s)
+            .replace("{id2}", &self.id2.unwrap_or(0).to_string())
             .replace("{id}", &self.id.unwrap_or(0).to_string())
     }
 
@@ -176,6 +182,7 @@ impl Vars {
     fn substitute(&self, v: &Value) -> Value {
         match v {
             Value::String(s) if s == "{id}" => self.id.map(Value::from).unwrap_or(Value::from(0)),
+            Value::String(s) if s == "{id2}" => self.id2.map(Value::from).unwrap_or(Value::from(0)),
             Value::String(s) => Value::String(self.substitute_str(s)),
             Value::Array(a) => Value::Array(a.iter().map(|x| self.substitute(x)).collect()),
             Value::Object(m) => Value::Object(
@@ -352,6 +359,7 @@ mod tests {
             name: "soconform-r-1".into(),
             run: "r".into(),
             id: Some(42),
+            id2: None,
             app_token: DUMMY_APP_TOKEN.into(),
         };
         let got = v.substitute(

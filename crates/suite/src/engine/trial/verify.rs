@@ -170,18 +170,31 @@ pub(super) async fn carrier(
         select::carrier_schema(&endpoint.response_schema).map(|c| select::parse(&s.value, c))
     });
     if let Some(sel) = &selection {
-        let mut outcome = select::check_nulled(sel, got, &endpoint.response_schema);
-        if outcome.is_ok() {
-            let kept: Vec<&str> = api
-                .props
-                .name_properties
-                .first()
-                .into_iter()
-                .chain([&api.props.id_property])
-                .map(String::as_str)
-                .collect();
-            outcome = select::check_kept(sel, got, &kept);
-        }
+        let kept: Vec<&str> = api
+            .props
+            .name_properties
+            .first()
+            .into_iter()
+            .chain([&api.props.id_property])
+            .map(String::as_str)
+            .collect();
+        // A list answer: `$select` applies to each carrier in it. Only this run's groups
+        // are known to have a name; any stored group has an Id.
+        let (items, list): (Vec<&Value>, bool) = match got {
+            Value::Array(a) => (a.iter().collect(), true),
+            one => (vec![one], false),
+        };
+        let prefix = st.engine.run_prefix();
+        let id_only = [api.props.id_property.as_str()];
+        let outcome = items.iter().try_for_each(|item| {
+            select::check_nulled(sel, item, &endpoint.response_schema)?;
+            let known: &[&str] = if list && !api.named(item, &prefix) {
+                &id_only
+            } else {
+                &kept
+            };
+            select::check_kept(sel, item, known)
+        });
         st.case_check("select", outcome);
     }
     let nulled = |p: &str| selection.as_ref().is_some_and(|s| !s.kept.contains(p));
@@ -211,6 +224,9 @@ pub(super) async fn carrier(
         Some(IdExpect::Same) if !nulled(id_property) => {
             st.case_check("id", group::id_same(got_id, setup_id))
         }
+        Some(IdExpect::Contained) => {
+            st.case_check("id", group::contains(got, id_property, setup_id))
+        }
         _ => {}
     }
     let target_id = setup_id
@@ -233,6 +249,17 @@ pub(super) async fn carrier(
     }
     if let Some(listing) = case.expect.listing {
         let outcome = match target_id {
+            Some(id) => listed(st, id, listing).await,
+            None => Err("no Id to look for".into()),
+        };
+        st.case_check("listing", outcome);
+    }
+}
+
+/// The listing check alone, after an answer with no carrier (DeleteUserGroup's 204).
+pub(super) async fn listing_only(st: &mut State<'_>, setup_id: Option<i32>) {
+    if let Some(listing) = st.case.expect.listing {
+        let outcome = match setup_id {
             Some(id) => listed(st, id, listing).await,
             None => Err("no Id to look for".into()),
         };
