@@ -4,7 +4,7 @@
 //! server in this process, clean or with one deliberate fault.
 
 use serde_json::Value;
-use soconform_reference::{self as reference, Config, Fault, RunningServer};
+use soconform_reference::{self as reference, Fault};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -14,23 +14,11 @@ use std::process::{Command, Output};
 const FAULT: &str = "auth_basic_user_only";
 const FILTER: &str = "::auth::near_miss_";
 
-struct Server {
-    _rt: tokio::runtime::Runtime,
-    server: RunningServer,
-}
+mod common;
+use common::Server;
 
 fn server(fault: Option<&str>) -> Server {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let mut config = Config::with_defaults();
-    config.fault = fault.map(|f| Fault::from_id(f).expect("a fault"));
-    let server = rt
-        .block_on(reference::start(config, ([127, 0, 0, 1], 0).into()))
-        .expect("server");
-    Server { _rt: rt, server }
+    Server::start(fault.map(|f| Fault::from_id(f).expect("a fault")))
 }
 
 fn root() -> PathBuf {

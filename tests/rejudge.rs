@@ -10,7 +10,10 @@ use soconform::matrix::{self, TrialSpec};
 use soconform::report::json::{ReportDoc, VerdictLabel};
 use soconform::suite::{Suite, SuitePaths};
 use soconform::target::{Limits, Target};
-use soconform_reference::{self as reference, Config, Fault};
+use soconform_reference::{self as reference, Fault};
+
+mod common;
+use common::Server;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -21,18 +24,9 @@ fn root() -> PathBuf {
 /// A run of `specs` against the reference server with `fault`, as report.json has it
 /// (written out and read back, so the record is what a certifier gets).
 fn recorded_run(suite: &Arc<Suite>, specs: Vec<TrialSpec>, fault: Option<Fault>) -> ReportDoc {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let mut config = Config::with_defaults();
-    config.fault = fault;
-    let server = rt
-        .block_on(reference::start(config, ([127, 0, 0, 1], 0).into()))
-        .expect("server");
+    let s = Server::start(fault);
     let target = Target {
-        base_url: Some(server.base_url().to_string()),
+        base_url: Some(s.server.base_url().to_string()),
         credentials: reference::default_credentials(),
         limits: Limits {
             rps: 0,
@@ -192,16 +186,7 @@ fn a_changed_suite_marks_only_the_trials_whose_requests_changed() {
 
 #[test]
 fn the_binary_rejudges_a_failing_run_to_the_same_exit_code_offline() {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let mut config = Config::with_defaults();
-    config.fault = Fault::from_id("content_type_refused_xml");
-    let server = rt
-        .block_on(reference::start(config, ([127, 0, 0, 1], 0).into()))
-        .expect("server");
+    let s = Server::start(Fault::from_id("content_type_refused_xml"));
     let dir = std::env::temp_dir().join(format!("soconform-rejudge-bin-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let soconform = |args: &[&str]| {
@@ -216,14 +201,14 @@ fn the_binary_rejudges_a_failing_run_to_the_same_exit_code_offline() {
     };
     let run = soconform(&["run", "--filter", "::content_types::", "--report"])
         .arg(&dir)
-        .env("SOCONF_TARGET", server.base_url())
+        .env("SOCONF_TARGET", s.server.base_url())
         .env("SOCONF_BASIC", "tje0:Tje0")
         .env("SOCONF_RPS", "0")
         .output()
         .expect("runs");
     assert_eq!(run.status.code(), Some(1));
     // The server is gone: nothing can be sent.
-    rt.block_on(server.shutdown());
+    s.stop();
     let again = soconform(&["rejudge"]).arg(&dir).output().expect("runs");
     let said = String::from_utf8_lossy(&again.stdout);
     assert_eq!(again.status.code(), Some(1), "{said}");

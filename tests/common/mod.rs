@@ -1,0 +1,34 @@
+//! Helpers shared by the integration tests that need a reference server of their own.
+// Each test binary compiles this module apart and uses only some of it.
+#![allow(dead_code)]
+
+use soconform_reference::{self as reference, Config, Fault, RunningServer};
+
+/// The reference server (with `fault`, if any) on a runtime of its own, which must
+/// outlive it: the suite's `execute` builds another.
+pub struct Server {
+    _rt: tokio::runtime::Runtime,
+    pub server: RunningServer,
+}
+
+impl Server {
+    pub fn start(fault: Option<Fault>) -> Server {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let mut config = Config::with_defaults();
+        config.fault = fault;
+        let server = rt
+            .block_on(reference::start(config, ([127, 0, 0, 1], 0).into()))
+            .expect("server");
+        Server { _rt: rt, server }
+    }
+
+    /// Stops the server now (its port then refuses connections).
+    pub fn stop(self) {
+        let Server { _rt: rt, server } = self;
+        rt.block_on(server.shutdown());
+    }
+}
