@@ -93,6 +93,15 @@ impl Front {
             .map(|b| b.store().snapshot())
             .unwrap_or_default()
     }
+
+    /// The Ids of the groups a run created that are not marked Deleted.
+    fn active_groups(&self) -> Vec<i32> {
+        self.groups()
+            .iter()
+            .filter(|g| named(g) && !g.deleted)
+            .map(|g| g.id)
+            .collect()
+    }
 }
 
 impl Drop for Front {
@@ -275,12 +284,7 @@ fn a_target_that_stops_answering_mid_run_halts_and_still_tries_to_clean_up() {
         sweep.lookup_error.is_some(),
         "the final listing was attempted: {sweep:?}"
     );
-    let active: Vec<i32> = front
-        .groups()
-        .iter()
-        .filter(|g| named(g) && !g.deleted)
-        .map(|g| g.id)
-        .collect();
+    let active = front.active_groups();
     for id in &active {
         assert!(
             sweep.failed.iter().any(|(f, _)| f == id),
@@ -624,11 +628,6 @@ fn sigint_under_the_cargo_test_harness_sweeps_and_exits_130() {
         stdout.contains("not run: interrupted by SIGINT"),
         "the trials not run are ignored with the reason"
     );
-    let active: Vec<i32> = front
-        .groups()
-        .iter()
-        .filter(|g| named(g) && !g.deleted)
-        .map(|g| g.id)
-        .collect();
+    let active = front.active_groups();
     assert!(active.is_empty(), "left active: {active:?}\n{stderr}");
 }
