@@ -37,7 +37,7 @@ const DELETED_QUOTE: &str =
 const ID_QUOTE: &str = "| Id | int32 | Primary key |";
 const MISSING_401_QUOTE: &str = "will return HTTP error 401 Unauthorized.";
 
-pub const CATALOGUE: [Entry; 69] = [
+pub const CATALOGUE: [Entry; 70] = [
     Entry {
         fault: Fault::AuthBasicRefused,
         id: "auth_basic_refused",
@@ -727,5 +727,15 @@ pub const CATALOGUE: [Entry; 69] = [
         page: "v1UserAgent_GetAllUserGroups.md",
         section: "Response:array",
         quote: "OK",
+    },
+    Entry {
+        fault: Fault::ListSelectIgnored,
+        id: "list_select_ignored",
+        level: Must,
+        concern: "family",
+        description: "GetAllUserGroups and GetUserGroupList ignore `$select` (SaveUserGroup honours it)",
+        page: "v1UserAgent_GetAllUserGroups.md",
+        section: "Query String Parameters",
+        quote: "Optional comma separated list of properties to include in the result. Other fields are then nulled out to reduce payload size",
     },
 ];

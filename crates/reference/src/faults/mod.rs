@@ -128,6 +128,8 @@ pub enum Fault {
     DeleteWrongGroup,
     /// GetAllUserGroups answers its first group as a single carrier, not an array.
     GetAllNotArray,
+    /// The list calls (GetAllUserGroups, GetUserGroupList) ignore `$select`.
+    ListSelectIgnored,
 }
 
 /// What a fault is, for the self-test table.
@@ -226,6 +228,12 @@ impl Fault {
             | Fault::AuthSessionFallback => true,
             Fault::DeletedListed | Fault::GetAllNotArray => op == Operation::GetAllUserGroups,
             Fault::ListIgnoresIds => op == Operation::GetUserGroupList,
+            Fault::ListSelectIgnored => {
+                matches!(
+                    op,
+                    Operation::GetAllUserGroups | Operation::GetUserGroupList
+                )
+            }
             Fault::DeleteIgnored | Fault::DeleteWrongGroup => op == Operation::DeleteUserGroup,
             _ => op == Operation::SaveUserGroup,
         }
@@ -685,7 +693,7 @@ impl Fault {
         // A name no carrier property has: selecting only it nulls out everything.
         const NOTHING: &str = "soconform-fault-selects-nothing";
         match self {
-            Fault::SelectIgnored => None,
+            Fault::SelectIgnored | Fault::ListSelectIgnored => None,
             Fault::SelectNullsEverything => select.map(|_| NOTHING.to_string()),
             Fault::SelectCaseSensitive => select.map(|s| {
                 s.split(',')
