@@ -43,10 +43,7 @@ fn recorded_run(suite: &Arc<Suite>, specs: Vec<TrialSpec>, fault: Option<Fault>)
 }
 
 fn label(r: &soconform::engine::TrialReport) -> VerdictLabel {
-    match r.waived {
-        Some(_) => VerdictLabel::Waived,
-        None => VerdictLabel::of(&r.verdict),
-    }
+    VerdictLabel::of_trial(r)
 }
 
 /// Every trial whose rejudged verdict is not the recorded one.

@@ -7,6 +7,7 @@
 use super::exit;
 use crate::checks::Verdict;
 use crate::engine::RunOutcome;
+use crate::exchange::TransportError;
 use crate::report::json::{ReportDoc, VerdictLabel};
 use crate::suite::{Suite, SuitePaths};
 use std::collections::HashMap;
@@ -84,11 +85,9 @@ fn print_comparison(doc: &ReportDoc, outcome: &RunOutcome, suite_hash: &str) {
     let mut differ = Vec::new();
     let mut not_rejudgeable = 0;
     for r in &outcome.reports {
-        let now = match r.waived {
-            Some(_) => VerdictLabel::Waived,
-            None => VerdictLabel::of(&r.verdict),
-        };
-        if matches!(&r.verdict, Verdict::Skipped(w) if w.starts_with("not rejudgeable")) {
+        let now = VerdictLabel::of_trial(r);
+        if matches!(&r.verdict, Verdict::Skipped(w) if w.starts_with(TransportError::NOT_REJUDGEABLE))
+        {
             not_rejudgeable += 1;
         }
         match recorded.get(r.name.as_str()) {

@@ -210,11 +210,10 @@ async fn decode_typed(
         Operation::GetUserGroupList => AgentRequest::GetList {
             ids: request::id_list(&decoded, query)?,
         },
-        Operation::GetAllUserGroups | Operation::GetUserGroup | Operation::CreateUserGroup => {
-            AgentRequest::GetAll {
-                include_deleted: request::include_deleted(&decoded, query)?,
-            }
-        }
+        // GetUserGroup and CreateUserGroup were answered above, without a body.
+        _ => AgentRequest::GetAll {
+            include_deleted: request::include_deleted(&decoded, query)?,
+        },
     })
 }
 

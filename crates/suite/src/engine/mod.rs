@@ -120,7 +120,7 @@ pub struct ReplayState {
     /// The group the trial reused instead of creating one: its Id and last carrier.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub leased: Option<(i32, serde_json::Value)>,
-    /// The name of the second group of `setup = "create-two"`.
+    /// The name of the second group of `setup = "create_two"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub second_name: Option<String>,
 }

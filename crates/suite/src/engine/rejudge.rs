@@ -4,7 +4,7 @@
 
 use super::{trial, Engine, ReplayState, TrialReport};
 use crate::checks::Verdict;
-use crate::exchange::{replay, RecordedExchange};
+use crate::exchange::{replay, RecordedExchange, TransportError};
 use crate::matrix::TrialSpec;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -30,7 +30,10 @@ impl Engine {
             return trial::not_run(
                 self,
                 spec,
-                "not rejudgeable: the record has no such trial (this suite has it, the one that ran did not)".into(),
+                format!(
+                    "{}: the record has no such trial (this suite has it, the one that ran did not)",
+                    TransportError::NOT_REJUDGEABLE
+                ),
             );
         };
         // Skipped before sending anything (a scheme without credentials, a halt): skipped
@@ -42,7 +45,7 @@ impl Engine {
         let mut report =
             replay::scope(cursor, trial::run(self, spec, None, rec.replay.as_ref())).await;
         if let Verdict::Skipped(why) = &report.verdict {
-            if why.starts_with("not rejudgeable") {
+            if why.starts_with(TransportError::NOT_REJUDGEABLE) {
                 report.notes.push(
                     "this trial needs exchanges the record does not have: rerun it against the server".into(),
                 );

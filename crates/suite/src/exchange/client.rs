@@ -52,6 +52,8 @@ pub enum TransportError {
 impl TransportError {
     /// The words every budget refusal starts with (trials look for them).
     pub const BUDGET_EXHAUSTED: &'static str = "request budget exhausted";
+    /// The words every skip reason of a trial a replay cannot judge starts with.
+    pub const NOT_REJUDGEABLE: &'static str = "not rejudgeable";
 
     /// The suite itself did not send the request, or gave it up on the target's word
     /// (budget, halt, rate limit): the trial could not run, which is not the target's
@@ -187,13 +189,13 @@ impl HttpClient {
             });
             let Some(wait) = wait else {
                 if response.is_ok() {
-                    self.watch.rate_limit_outcome(false, 0);
+                    self.watch.not_rate_limited();
                 }
                 break response;
             };
             rate_limited += 1;
             if rate_limited >= self.limits.rate_limit_tries.max(1) {
-                self.watch.rate_limit_outcome(true, rate_limited);
+                self.watch.gave_up(rate_limited);
                 break Err(TransportError::RateLimited {
                     answers: rate_limited,
                     waited,

@@ -217,14 +217,14 @@ impl Watch {
         s.stats.rate_limit_wait_s += wait.as_secs_f64();
     }
 
-    /// A request was given up after `tries` rate-limit answers (`true`), or got an
-    /// answer that was not one (`false`).
-    pub fn rate_limit_outcome(&self, gave_up: bool, tries: u32) {
+    /// A request got an answer that was not a rate limit: the target lets requests through.
+    pub fn not_rate_limited(&self) {
+        self.lock().rate_limited_in_a_row = 0;
+    }
+
+    /// A request was given up after `tries` rate-limit answers.
+    pub fn gave_up(&self, tries: u32) {
         let mut s = self.lock();
-        if !gave_up {
-            s.rate_limited_in_a_row = 0;
-            return;
-        }
         s.rate_limited_in_a_row += 1;
         if s.rate_limited_in_a_row >= RATE_LIMITED_IN_A_ROW {
             let reason = format!(
@@ -425,13 +425,13 @@ mod tests {
         assert!(pause.is_some() && slow);
         assert!(matches!(w.waiting(), Some(Waiting::RateLimit { .. })));
         for _ in 0..RATE_LIMITED_IN_A_ROW - 1 {
-            w.rate_limit_outcome(true, 5);
+            w.gave_up(5);
         }
-        w.rate_limit_outcome(false, 0);
-        w.rate_limit_outcome(true, 5);
+        w.not_rate_limited();
+        w.gave_up(5);
         assert!(w.halted().is_none());
         for _ in 0..RATE_LIMITED_IN_A_ROW {
-            w.rate_limit_outcome(true, 5);
+            w.gave_up(5);
         }
         assert_eq!(w.halted().map(|h| &h.kind), Some(&HaltKind::RateLimited));
         assert_eq!(w.stats().rate_limited, 1);

@@ -140,6 +140,14 @@ pub enum VerdictLabel {
 }
 
 impl VerdictLabel {
+    /// A trial's label: `waived` when a waiver set its failure aside, else its verdict's.
+    pub fn of_trial(r: &TrialReport) -> Self {
+        match r.waived {
+            Some(_) => VerdictLabel::Waived,
+            None => VerdictLabel::of(&r.verdict),
+        }
+    }
+
     pub fn of(v: &Verdict) -> Self {
         match v {
             Verdict::Pass => VerdictLabel::Pass,
@@ -241,10 +249,7 @@ fn rfc3339(t: SystemTime) -> String {
 }
 
 fn trial_entry(r: &TrialReport) -> TrialEntry {
-    let verdict = match r.waived {
-        Some(_) => VerdictLabel::Waived,
-        None => VerdictLabel::of(&r.verdict),
-    };
+    let verdict = VerdictLabel::of_trial(r);
     TrialEntry {
         id: r.name.clone(),
         case_id: r.case_id.clone(),
@@ -309,10 +314,7 @@ pub fn build(
             .entry(r.case_id.as_str())
             .or_insert((Counts::default(), VerdictLabel::Skipped));
         e.0.add_trial(r);
-        e.1 = e.1.max(match r.waived {
-            Some(_) => VerdictLabel::Waived,
-            None => VerdictLabel::of(&r.verdict),
-        });
+        e.1 = e.1.max(VerdictLabel::of_trial(r));
     }
     let requirements = suite
         .cases

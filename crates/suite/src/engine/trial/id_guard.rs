@@ -43,25 +43,9 @@ pub(super) fn check(
 /// Every number (or numeric string) that names a group through a key property (any
 /// case), directly or in an array; at the top, every number of a bare array.
 fn key_ids(v: &Value, keys: &[String], top: bool, out: &mut Vec<i64>) {
-    let numbers = |x: &Value, out: &mut Vec<i64>| {
-        let items = match x {
-            Value::Array(a) => a.iter().collect(),
-            one => vec![one],
-        };
-        for i in items {
-            let n = match i {
-                Value::Number(n) => n.as_f64(),
-                Value::String(s) => s.trim().parse::<f64>().ok(),
-                _ => None,
-            };
-            if let Some(n) = n {
-                out.push(if n.is_finite() {
-                    n.trunc() as i64
-                } else {
-                    i64::MAX
-                });
-            }
-        }
+    let numbers = |x: &Value, out: &mut Vec<i64>| match x {
+        Value::Array(a) => a.iter().for_each(|i| readings(i, out)),
+        one => readings(one, out),
     };
     match v {
         Value::Array(_) if top => numbers(v, out),
@@ -78,28 +62,33 @@ fn key_ids(v: &Value, keys: &[String], top: bool, out: &mut Vec<i64>) {
     }
 }
 
+/// Every group Id a lenient server could read in `x`: a number (truncated or rounded),
+/// a numeric string, `true`/`false`; a number beyond range (or `"1e999"`) is never ours.
+fn readings(x: &Value, out: &mut Vec<i64>) {
+    let n = match x {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse::<f64>().ok(),
+        Value::Bool(b) => Some(f64::from(u8::from(*b))),
+        _ => None,
+    };
+    match n {
+        Some(n) if n.is_finite() => {
+            // Either rounding a lenient server might do.
+            out.push(n.trunc().clamp(i64::MIN as f64, i64::MAX as f64) as i64);
+            out.push(n.round().clamp(i64::MIN as f64, i64::MAX as f64) as i64);
+        }
+        Some(_) => out.push(i64::MAX),
+        None => {}
+    }
+}
+
 /// Every value of an `Id` member (any case) that a lenient server could read as a number.
 fn json_ids(v: &Value, out: &mut Vec<i64>) {
     match v {
         Value::Object(m) => {
             for (k, x) in m {
                 if k.eq_ignore_ascii_case("id") {
-                    let n = match x {
-                        Value::Number(n) => n.as_f64(),
-                        Value::String(s) => s.trim().parse::<f64>().ok(),
-                        Value::Bool(b) => Some(f64::from(u8::from(*b))),
-                        _ => None,
-                    };
-                    if let Some(n) = n.filter(|n| n.is_finite()) {
-                        // Either rounding a lenient server might do.
-                        out.push(n.trunc().clamp(i64::MIN as f64, i64::MAX as f64) as i64);
-                        out.push(n.round().clamp(i64::MIN as f64, i64::MAX as f64) as i64);
-                    } else if x.as_f64().is_some() || x.is_string() {
-                        // A number beyond f64's range, or "1e999": never ours.
-                        if !matches!(x, Value::String(s) if s.trim().parse::<f64>().is_err()) {
-                            out.push(i64::MAX);
-                        }
-                    }
+                    readings(x, out);
                 }
                 json_ids(x, out);
             }
@@ -162,12 +151,22 @@ mod tests {
             key_ids(&v, &keys, true, &mut out);
             out
         };
+        // Each value read as `Id` is (truncated and rounded).
         assert_eq!(
             ids(json!({"UserGroupToDelete": 358, "usergrouptomoveto": "834"})),
-            [358, 834]
+            [358, 358, 834, 834]
         );
-        assert_eq!(ids(json!([4, "5"])), [4, 5], "GetUserGroupList's bare keys");
-        assert_eq!(ids(json!({"request": {"UserGroupToDelete": [6]}})), [6]);
+        assert_eq!(
+            ids(json!([4, "5"])),
+            [4, 4, 5, 5],
+            "GetUserGroupList's bare keys"
+        );
+        assert_eq!(ids(json!({"request": {"UserGroupToDelete": [6]}})), [6, 6]);
+        assert_eq!(
+            ids(json!({"UserGroupToDelete": 1.5})),
+            [1, 2],
+            "either rounding"
+        );
         assert!(ids(json!({"Rank": 7, "Value": "9"})).is_empty());
     }
 

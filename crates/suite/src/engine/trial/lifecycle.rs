@@ -47,7 +47,7 @@ pub(super) async fn setup_group(
     Ok(id)
 }
 
-/// A further group for the case (`setup = "create-two"`): always created, never reused.
+/// A further group for the case (`setup = "create_two"`): always created, never reused.
 pub(super) async fn create_more(st: &mut State<'_>, name: &str) -> Result<i32, String> {
     let (id, carrier) = calls::create_group(st, name).await?;
     adopt(st, id, carrier);

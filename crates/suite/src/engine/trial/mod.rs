@@ -54,7 +54,28 @@ struct State<'a> {
     replay: Option<ReplayState>,
 }
 
-impl State<'_> {
+impl<'a> State<'a> {
+    fn new(
+        engine: &'a Engine,
+        spec: &TrialSpec,
+        body_override: Option<&'a Value>,
+        replaying: Option<&'a ReplayState>,
+    ) -> State<'a> {
+        State {
+            engine,
+            case: spec.case(&engine.suite),
+            results: vec![],
+            exchanges: vec![],
+            notes: vec![],
+            created: vec![],
+            body_override,
+            expects_success: false,
+            answered_deleted: vec![],
+            replaying,
+            replay: None,
+        }
+    }
+
     /// Records a case-level check (the case's own level and citation).
     fn case_check(&mut self, check: &str, outcome: Result<(), String>) {
         self.results.push(CheckResult {
@@ -100,20 +121,7 @@ pub(super) async fn run(
     replaying: Option<&ReplayState>,
 ) -> TrialReport {
     let t0 = Instant::now();
-    let case = spec.case(&engine.suite);
-    let mut st = State {
-        engine,
-        case,
-        results: vec![],
-        exchanges: vec![],
-        notes: vec![],
-        created: vec![],
-        body_override,
-        expects_success: false,
-        answered_deleted: vec![],
-        replaying,
-        replay: None,
-    };
+    let mut st = State::new(engine, spec, body_override, replaying);
     let skip = match auth_headers(&spec.auth, &engine.credentials) {
         Ok(auth) => {
             steps(&mut st, spec, auth).await;
@@ -134,19 +142,7 @@ pub(super) async fn run(
 
 /// The report of a trial that was not started (the run was halted): skipped, `reason`.
 pub(super) fn not_run(engine: &Engine, spec: &TrialSpec, reason: String) -> TrialReport {
-    let st = State {
-        engine,
-        case: spec.case(&engine.suite),
-        results: vec![],
-        exchanges: vec![],
-        notes: vec![],
-        created: vec![],
-        body_override: None,
-        expects_success: false,
-        answered_deleted: vec![],
-        replaying: None,
-        replay: None,
-    };
+    let st = State::new(engine, spec, None, None);
     let verdict = Verdict::Skipped(engine.redactor.text(&reason));
     report(st, spec, verdict, Instant::now())
 }
@@ -247,7 +243,7 @@ async fn steps(st: &mut State<'_>, spec: &TrialSpec, auth: Vec<(String, String)>
     }
     // No carrier came back (DeleteUserGroup's 204): a listing check still runs.
     if (200..300).contains(&resp.status) && decoded.as_ref().is_none_or(Value::is_null) {
-        verify::listing_only(st, setup_id).await;
+        verify::listing(st, setup_id).await;
     }
     if st.case.expect.healthy_after {
         verify::healthy_after(st).await;

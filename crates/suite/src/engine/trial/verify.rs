@@ -247,19 +247,14 @@ pub(super) async fn carrier(
         };
         st.case_check("read_back", outcome);
     }
-    if let Some(listing) = case.expect.listing {
-        let outcome = match target_id {
-            Some(id) => listed(st, id, listing).await,
-            None => Err("no Id to look for".into()),
-        };
-        st.case_check("listing", outcome);
-    }
+    listing(st, target_id).await;
 }
 
-/// The listing check alone, after an answer with no carrier (DeleteUserGroup's 204).
-pub(super) async fn listing_only(st: &mut State<'_>, setup_id: Option<i32>) {
+/// The case's listing check (`expect.listing`) on group `id`: after a carrier, or on its
+/// own after an answer with none (DeleteUserGroup's 204).
+pub(super) async fn listing(st: &mut State<'_>, id: Option<i32>) {
     if let Some(listing) = st.case.expect.listing {
-        let outcome = match setup_id {
+        let outcome = match id {
             Some(id) => listed(st, id, listing).await,
             None => Err("no Id to look for".into()),
         };
