@@ -163,7 +163,7 @@ pub fn main(paths: SuitePaths) -> ExitCode {
     let today = crate::waivers::today();
     let expired: Vec<String> = waivers
         .iter()
-        .filter(|w| w.expires.as_str() < today.as_str())
+        .filter(|w| w.expired(&today))
         .map(|w| format!("waiver `{}` expired on {}", w.pattern, w.expires))
         .collect();
     let shared = Arc::new(Shared {

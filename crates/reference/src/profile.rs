@@ -119,17 +119,12 @@ impl Profile {
         headers: &axum::http::HeaderMap,
         bytes: &[u8],
     ) -> Option<Result<Decoded, ApiError>> {
+        // The reference reader's own notion of an XML body (`application/xml`, `text/xml`).
         let xml = headers
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .map(|v| {
-                v.split(';')
-                    .next()
-                    .unwrap_or("")
-                    .trim()
-                    .to_ascii_lowercase()
-            })
-            .is_some_and(|e| e == "application/xml" || e == "text/xml");
+            .and_then(|v| crate::negotiate::body_type(v).ok())
+            == Some(crate::negotiate::BodyType::Xml);
         if self != Profile::DataContract || op != Operation::SaveUserGroup || !xml {
             return None;
         }
@@ -259,5 +254,50 @@ mod tests {
             Profile::Reference.bend_decoded(Operation::SaveUserGroup, d.clone()),
             d
         );
+    }
+
+    #[test]
+    fn data_contract_reads_xml_saves_itself_and_leaves_the_rest() {
+        let headers = |ct: &str| {
+            let mut h = axum::http::HeaderMap::new();
+            h.insert(header::CONTENT_TYPE, ct.parse().expect("header"));
+            h
+        };
+        let p = Profile::DataContract;
+        let plain = b"<request><UserGroup><Value>a</Value></UserGroup></request>";
+        let refused = p.read_contract(
+            Operation::SaveUserGroup,
+            &headers("text/xml; charset=utf-8"),
+            plain,
+        );
+        assert!(matches!(refused, Some(Err(e)) if e.status.as_u16() == 400));
+        let contract = format!(
+            "<SaveUserGroup xmlns=\"{}\"><UserGroup><Value>a</Value></UserGroup></SaveUserGroup>",
+            crate::data_contract::NS
+        );
+        let read = p.read_contract(
+            Operation::SaveUserGroup,
+            &headers("application/xml"),
+            contract.as_bytes(),
+        );
+        assert!(matches!(read, Some(Ok(_))));
+        // JSON, other calls and other profiles keep the reference reader.
+        assert!(p
+            .read_contract(
+                Operation::SaveUserGroup,
+                &headers("application/json"),
+                b"{}"
+            )
+            .is_none());
+        assert!(p
+            .read_contract(
+                Operation::GetAllUserGroups,
+                &headers("application/xml"),
+                plain
+            )
+            .is_none());
+        assert!(Profile::Reference
+            .read_contract(Operation::SaveUserGroup, &headers("application/xml"), plain)
+            .is_none());
     }
 }

@@ -34,6 +34,11 @@ pub struct Waiver {
 }
 
 impl Waiver {
+    /// Whether it is past its last day on `today` (`YYYY-MM-DD`).
+    pub fn expired(&self, today: &str) -> bool {
+        self.expires.as_str() < today
+    }
+
     /// `reason (link; owner ...; until ...)`, as reports show a waived failure.
     pub fn summary(&self) -> String {
         format!(
@@ -158,7 +163,7 @@ pub fn apply(waivers: &[Waiver], reports: &mut [TrialReport], today: &str) -> Ve
         .iter()
         .map(|w| WaiverStatus {
             waiver: w.clone(),
-            state: if w.expires.as_str() < today {
+            state: if w.expired(today) {
                 WaiverState::Expired
             } else {
                 WaiverState::Stale
