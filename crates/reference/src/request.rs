@@ -301,6 +301,15 @@ pub fn id_list(d: &Decoded, query: &Query) -> Result<Vec<i32>, ApiError> {
         Some(Value::Object(map)) => match get_ci(map, "userGroupIds") {
             Some(Value::Array(items)) => Some(items.clone()),
             Some(Value::Null) | None if map.is_empty() => None,
+            // XML `<userGroupIds><int>1</int>...</userGroupIds>` as the root itself.
+            None => Some(
+                map.values()
+                    .flat_map(|v| match v {
+                        Value::Array(a) => a.clone(),
+                        other => vec![other.clone()],
+                    })
+                    .collect(),
+            ),
             // XML `<userGroupIds><int>1</int><int>2</int></userGroupIds>` or one element.
             Some(Value::Object(inner)) => Some(
                 inner
@@ -509,6 +518,11 @@ mod tests {
         assert_eq!(
             id_list(&text(json!({"userGroupIds": {"int": ["4", "5"]}})), &q).unwrap(),
             vec![4, 5]
+        );
+        // The list as the XML root: `<userGroupIds><item>6</item></userGroupIds>`.
+        assert_eq!(
+            id_list(&text(json!({"item": ["6", "7"]})), &q).unwrap(),
+            vec![6, 7]
         );
         assert_eq!(
             id_list(

@@ -67,12 +67,20 @@ pub fn encode(
         }
         Some(MediaFamily::Json) | None => {
             let mut forms = vec![json("json", value)];
-            // A single list parameter (GetUserGroupList's `userGroupIds`) is also what a
-            // Web API 2 `int[]` parameter binds bare; the official client sends it so.
-            if let Value::Object(map) = value {
-                if let [(_, list @ Value::Array(_))] = map.iter().collect::<Vec<_>>()[..] {
-                    forms.push(json("json:bare-parameter", list));
+            // A single list parameter (GetUserGroupList's `userGroupIds`) goes bare, as a
+            // Web API 2 `int[]` parameter binds it and the official client sends it; after
+            // a refusal, named by the page's body name, as its other calls' bodies are.
+            match value {
+                Value::Object(map) => {
+                    if let [(_, list @ Value::Array(_))] = map.iter().collect::<Vec<_>>()[..] {
+                        forms.push(json("json:bare-parameter", list));
+                    }
                 }
+                Value::Array(_) if !ctx.body_name.is_empty() && ctx.body_name != "request" => {
+                    let named = serde_json::json!({ ctx.body_name.clone(): value });
+                    forms.push(json("json:named-parameter", &named));
+                }
+                _ => {}
             }
             Ok(forms)
         }
@@ -377,6 +385,21 @@ mod tests {
             text(&forms[3]),
             format!("<SaveUserGroup xmlns=\"{DATA_CONTRACT_NS}\" xmlns:i=\"{XSI_NS}\"><UserGroup><TableRight i:nil=\"true\"/><Value>a&lt;b</Value><Id>0</Id><Deleted>false</Deleted></UserGroup></SaveUserGroup>")
         );
+    }
+
+    #[test]
+    fn a_single_list_parameter_goes_bare_and_named() {
+        let ctx = EncodeContext {
+            body_name: "userGroupIds".into(),
+            method_name: "GetUserGroupList".into(),
+            ..EncodeContext::default()
+        };
+        let forms = encode(&json!([7]), "application/json", &ctx).expect("encodes");
+        assert_eq!(text(&forms[0]), "[7]");
+        assert_eq!(text(&forms[1]), r#"{"userGroupIds":[7]}"#);
+        let forms =
+            encode(&json!({"userGroupIds": [7]}), "application/json", &ctx).expect("encodes");
+        assert_eq!(text(&forms[1]), "[7]");
     }
 
     #[test]
