@@ -88,34 +88,53 @@ fn read_all(pipe: Option<&mut impl std::io::Read>) -> String {
     s
 }
 
-/// `npm ci` into the install directory, once per test binary run; skipped when the
-/// lockfile installed there is the repository's.
+/// `npm ci` into an install directory named by a hash of the package files, once per test
+/// binary run; kept and reused while those files stay the same. nextest runs each trial in
+/// a process of its own: each installs into a directory of its own and renames it into
+/// place, and a process that finds the place taken uses the one already there.
 fn installed() -> Result<&'static Path, Failed> {
     static INSTALLED: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     INSTALLED
         .get_or_init(|| {
+            use sha2::Digest as _;
             let src = package_dir();
-            let dir = install_dir();
-            std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-            // nextest runs each trial in a process of its own: one installs, the others wait.
-            let lock_path = dir.join(".install.lock");
-            let lock = std::fs::File::create(&lock_path)
-                .map_err(|e| format!("{}: {e}", lock_path.display()))?;
-            lock.lock()
-                .map_err(|e| format!("locking {}: {e}", lock_path.display()))?;
-            for file in ["package.json", "package-lock.json", "family.js"] {
-                std::fs::copy(src.join(file), dir.join(file))
-                    .map_err(|e| format!("copying {file} to {}: {e}", dir.display()))?;
+            let files = ["package.json", "package-lock.json", "family.js"];
+            let mut hash = sha2::Sha256::new();
+            let mut contents = Vec::new();
+            for file in files {
+                let bytes = std::fs::read(src.join(file))
+                    .map_err(|e| format!("{}: {e}", src.join(file).display()))?;
+                hash.update(&bytes);
+                contents.push(bytes);
             }
-            let wanted = std::fs::read(src.join("package-lock.json"))
-                .map_err(|e| format!("package-lock.json: {e}"))?;
-            let stamp = dir.join("node_modules/.soconform-lock");
-            if std::fs::read(&stamp).ok().as_deref() != Some(&wanted[..]) {
-                let mut npm = Command::new("npm");
-                npm.args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
-                    .current_dir(&dir);
-                run_bounded(npm, "npm ci", INSTALL_TIMEOUT)?;
-                std::fs::write(&stamp, &wanted).map_err(|e| format!("{}: {e}", stamp.display()))?;
+            let digest: String = hash.finalize()[..8]
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            let dir = install_dir().join(&digest);
+            if dir.join("node_modules").is_dir() {
+                return Ok(dir);
+            }
+            let work = install_dir().join(format!("{digest}.{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&work);
+            std::fs::create_dir_all(&work).map_err(|e| format!("{}: {e}", work.display()))?;
+            for (file, bytes) in files.iter().zip(&contents) {
+                std::fs::write(work.join(file), bytes)
+                    .map_err(|e| format!("{}: {e}", work.join(file).display()))?;
+            }
+            let mut npm = Command::new("npm");
+            npm.args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+                .current_dir(&work);
+            if let Err(e) = run_bounded(npm, "npm ci", INSTALL_TIMEOUT) {
+                let _ = std::fs::remove_dir_all(&work);
+                return Err(e);
+            }
+            if std::fs::rename(&work, &dir).is_err() {
+                // Another process got there first (or a half-made directory is in the way).
+                let _ = std::fs::remove_dir_all(&work);
+                if !dir.join("node_modules").is_dir() {
+                    return Err(format!("{}: could not install there", dir.display()));
+                }
             }
             Ok(dir)
         })
