@@ -1,7 +1,7 @@
 //! `report.html` in a real headless browser (Chromium from the system packages):
 //! - it renders without a console error and fetches nothing (any fetch would break its
 //!   Content-Security-Policy and be logged as a console error), and its script ran;
-//! - a 1400x2600 screenshot holds the whole heat map (its bounding box, measured by the
+//! - a 1400x3200 screenshot holds the whole heat map (its bounding box, measured by the
 //!   page itself, lies inside the window). `SOCONF_BLESS=1` saves the screenshot as
 //!   `docs/report-screenshot.png`, the picture in the README.
 //!
@@ -17,8 +17,9 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 const WIDTH: u32 = 1400;
-// Tall enough for one grid per auth mode (the near-miss modes added ten small ones).
-const HEIGHT: u32 = 2600;
+// Tall enough for the endpoint grid and one grid per auth mode (the near-miss modes added
+// ten small ones).
+const HEIGHT: u32 = 3200;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -411,6 +411,54 @@ fn har_is_har_1_2_with_every_exchange() {
     }
 }
 
+/// The heat map and the per-concern tables show each of the six endpoints.
+#[test]
+fn report_shows_each_endpoint() {
+    let run = embedded_run();
+    let doc = json(&run.dir.join("report.json"));
+    let html = read(&run.dir.join("report.html"));
+    let grid = html
+        .split("id=\"heatmap-endpoints\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</figure>").next())
+        .expect("report.html has no endpoint grid");
+    let rows: Vec<(&str, &str)> = doc["concerns"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| Some((c["endpoint"].as_str()?, c["concern"].as_str()?)))
+        .collect();
+    for (slug, method) in [
+        ("save_user_group", "SaveUserGroup"),
+        ("get_user_group", "GetUserGroup"),
+        ("get_all_user_groups", "GetAllUserGroups"),
+        ("get_user_group_list", "GetUserGroupList"),
+        ("create_user_group", "CreateUserGroup"),
+        ("delete_user_group", "DeleteUserGroup"),
+    ] {
+        assert!(
+            grid.contains(&format!(">{method}</th>")),
+            "the endpoint grid has no row for {method}"
+        );
+        assert!(
+            rows.iter().any(|(e, _)| *e == slug),
+            "report.json's concerns have no row for {slug}: {rows:?}"
+        );
+        assert!(
+            html.contains(&format!("<tr><td>{slug}</td>")),
+            "the summary table has no row for {slug}"
+        );
+    }
+    // Each row's counts are its own trials: they add up to the total.
+    let sum: u64 = doc["concerns"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c["counts"]["trials"].as_u64())
+        .sum();
+    assert_eq!(Some(sum), doc["totals"]["trials"].as_u64());
+}
+
 #[test]
 fn report_html_is_self_contained() {
     let run = embedded_run();

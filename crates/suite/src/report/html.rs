@@ -111,16 +111,109 @@ struct Cell {
     first_worst: usize,
 }
 
+impl Cell {
+    fn add(&mut self, i: usize, verdict: VerdictLabel) {
+        *self.counts.entry(verdict).or_default() += 1;
+        if self.worst.is_none_or(|w| verdict > w) {
+            self.worst = Some(verdict);
+            self.first_worst = i;
+        }
+    }
+
+    /// The cell's `<td>`: coloured by the worst verdict, its trial count linked to the
+    /// first problem, `what` and the counts per verdict on hover.
+    fn td(&self, what: &str, out: &mut String) {
+        let worst = self.worst.unwrap_or(VerdictLabel::Skipped);
+        let n: usize = self.counts.values().sum();
+        let detail: Vec<String> = self
+            .counts
+            .iter()
+            .rev()
+            .map(|(v, k)| format!("{k} {}", v.as_str()))
+            .collect();
+        let title = format!("{what}: {n} trials: {}", detail.join(", "));
+        let inner = if worst == VerdictLabel::Pass {
+            n.to_string()
+        } else {
+            format!("<a href=\"#t{}\">{n}</a>", self.first_worst)
+        };
+        let _ = write!(
+            out,
+            "<td class=\"{}\" title=\"{}\">{inner}</td>",
+            vclass(worst),
+            esc(&title)
+        );
+    }
+}
+
+/// The endpoint slug a trial called: the first token of its name.
+fn endpoint_of(t: &TrialEntry) -> &str {
+    t.id.split("::").next().unwrap_or("")
+}
+
+/// `save_user_group` -> `SaveUserGroup`.
+fn method_name(slug: &str) -> String {
+    slug.split('_')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// One grid of endpoints (rows) by auth mode (columns): every endpoint on the map, each
+/// cell the worst verdict of that endpoint's trials under that mode.
+fn endpoint_grid(trials: &[TrialEntry], auths: &[&str], out: &mut String) {
+    let mut endpoints: Vec<&str> = Vec::new();
+    let mut cells: BTreeMap<(&str, &str), Cell> = BTreeMap::new();
+    for (i, t) in trials.iter().enumerate() {
+        let e = endpoint_of(t);
+        if !endpoints.contains(&e) {
+            endpoints.push(e);
+        }
+        cells
+            .entry((e, t.axes.auth.as_str()))
+            .or_default()
+            .add(i, t.verdict);
+    }
+    let _ = write!(
+        out,
+        "<figure class=\"grid\" id=\"heatmap-endpoints\"><figcaption><b>endpoint</b> &times; auth ({} endpoints)</figcaption><table class=\"heat\"><tr><th class=\"corner\">endpoint \\ auth</th>",
+        endpoints.len()
+    );
+    for a in auths {
+        let _ = write!(out, "<th class=\"col\"><span>{}</span></th>", esc(a));
+    }
+    let _ = writeln!(out, "</tr>");
+    for e in &endpoints {
+        let _ = write!(
+            out,
+            "<tr><th class=\"row\" title=\"POST /api/v1/Agents/User/{0}\">{0}</th>",
+            esc(&method_name(e))
+        );
+        for a in auths {
+            match cells.get(&(*e, *a)) {
+                Some(c) => c.td(&format!("{}, {a}", method_name(e)), out),
+                None => out.push_str("<td class=\"empty\"></td>"),
+            }
+        }
+        let _ = writeln!(out, "</tr>");
+    }
+    let _ = writeln!(out, "</table></figure>");
+}
+
 fn heat_map(doc: &ReportDoc, out: &mut String) {
     let trials = &doc.trials;
     let auths = ordered(trials.iter().map(|t| t.axes.auth.as_str()), auth_rank);
     let _ = writeln!(
         out,
-        "<section id=\"heatmap\"><h2>Heat map: Content-Type &times; Accept &times; auth</h2>"
+        "<section id=\"heatmap\"><h2>Heat map: endpoint &times; auth, then Content-Type &times; Accept &times; auth</h2>"
     );
     let _ = writeln!(
         out,
-        "<p class=\"note\">One grid per auth mode; rows are request Content-Types, columns Accept headers. \
+        "<p class=\"note\">First every endpoint by auth mode, then one grid per auth mode (all endpoints): rows are request Content-Types, columns Accept headers. \
          A cell is coloured by the worst verdict of its trials (number shown); hover for counts, click a coloured cell for its first problem.</p>"
     );
     let _ = writeln!(
@@ -133,6 +226,7 @@ fn heat_map(doc: &ReportDoc, out: &mut String) {
         badge(VerdictLabel::Skipped)
     );
     let _ = writeln!(out, "<div id=\"heatmap-grids\" class=\"grids\">");
+    endpoint_grid(trials, &auths, out);
     for auth in auths {
         let mine: Vec<(usize, &TrialEntry)> = trials
             .iter()
@@ -149,17 +243,13 @@ fn heat_map(doc: &ReportDoc, out: &mut String) {
         );
         let mut cells: BTreeMap<(&str, &str), Cell> = BTreeMap::new();
         for (i, t) in &mine {
-            let c = cells
+            cells
                 .entry((
                     t.axes.content_type_token.as_str(),
                     t.axes.accept_token.as_str(),
                 ))
-                .or_default();
-            *c.counts.entry(t.verdict).or_default() += 1;
-            if c.worst.is_none_or(|w| t.verdict > w) {
-                c.worst = Some(t.verdict);
-                c.first_worst = *i;
-            }
+                .or_default()
+                .add(*i, t.verdict);
         }
         let _ = writeln!(
             out,
@@ -202,29 +292,7 @@ fn heat_map(doc: &ReportDoc, out: &mut String) {
             );
             for a in &accs {
                 match cells.get(&(*ct, *a)) {
-                    Some(c) => {
-                        let worst = c.worst.unwrap_or(VerdictLabel::Skipped);
-                        let n: usize = c.counts.values().sum();
-                        let detail: Vec<String> = c
-                            .counts
-                            .iter()
-                            .rev()
-                            .map(|(v, k)| format!("{k} {}", v.as_str()))
-                            .collect();
-                        let title =
-                            format!("{ct} -> {a}, {auth}: {n} trials: {}", detail.join(", "));
-                        let inner = if worst == VerdictLabel::Pass {
-                            n.to_string()
-                        } else {
-                            format!("<a href=\"#t{}\">{n}</a>", c.first_worst)
-                        };
-                        let _ = write!(
-                            out,
-                            "<td class=\"{}\" title=\"{}\">{inner}</td>",
-                            vclass(worst),
-                            esc(&title)
-                        );
-                    }
+                    Some(c) => c.td(&format!("{ct} -> {a}, {auth}"), out),
                     None => {
                         let _ = write!(out, "<td class=\"empty\"></td>");
                     }
@@ -238,12 +306,13 @@ fn heat_map(doc: &ReportDoc, out: &mut String) {
 }
 
 fn summary_table(doc: &ReportDoc, out: &mut String) {
-    let _ = writeln!(out, "<section id=\"summary\"><h2>Summary per concern</h2><table class=\"data\"><tr><th>concern</th><th>trials</th><th>pass</th><th>fail (must)</th><th>warn (should)</th><th>info</th><th>skipped</th><th>waived</th><th>must-level passed</th><th>should-level passed</th><th>info-level</th></tr>");
+    let _ = writeln!(out, "<section id=\"summary\"><h2>Summary per endpoint and concern</h2><table class=\"data\"><tr><th>endpoint</th><th>concern</th><th>trials</th><th>pass</th><th>fail (must)</th><th>warn (should)</th><th>info</th><th>skipped</th><th>waived</th><th>must-level passed</th><th>should-level passed</th><th>info-level</th></tr>");
     for c in &doc.concerns {
         let n = &c.counts;
         let _ = writeln!(
             out,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"{}\">{}</td><td class=\"{}\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}/{}</td><td>{}/{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"{}\">{}</td><td class=\"{}\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}/{}</td><td>{}/{}</td><td>{}</td></tr>",
+            esc(&c.endpoint),
             esc(&c.concern),
             n.trials,
             n.pass,
@@ -264,7 +333,7 @@ fn summary_table(doc: &ReportDoc, out: &mut String) {
     let t = &doc.totals;
     let _ = writeln!(
         out,
-        "<tr class=\"total\"><td>total</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td colspan=\"3\"></td></tr></table></section>",
+        "<tr class=\"total\"><td colspan=\"2\">total</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td colspan=\"3\"></td></tr></table></section>",
         t.trials, t.pass, t.fail, t.warn, t.info, t.skipped, t.waived
     );
 }
@@ -456,16 +525,7 @@ fn failures(doc: &ReportDoc, out: &mut String) {
 fn endpoints(doc: &ReportDoc) -> String {
     let mut seen: Vec<String> = Vec::new();
     for t in &doc.trials {
-        let slug = t.id.split("::").next().unwrap_or("");
-        let method: String = slug
-            .split('_')
-            .map(|w| {
-                let mut c = w.chars();
-                c.next()
-                    .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-                    .unwrap_or_default()
-            })
-            .collect();
+        let method = method_name(endpoint_of(t));
         if !method.is_empty() && !seen.contains(&method) {
             seen.push(method);
         }

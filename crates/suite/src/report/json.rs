@@ -41,7 +41,8 @@ pub struct ReportDoc {
     pub outcome: Outcome,
     /// Trial counts over the whole run, by verdict.
     pub totals: Counts,
-    /// Trial counts per concern (auth, content types, ...), by verdict and by level.
+    /// Trial counts per endpoint and concern (auth, content types, ...), by verdict and
+    /// by level.
     pub concerns: Vec<ConcernSummary>,
     /// One entry per case: each case is one requirement of the docs.
     pub requirements: Vec<Requirement>,
@@ -114,6 +115,8 @@ pub struct Outcome {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConcernSummary {
+    /// The endpoint's slug (`save_user_group`), the first token of its trials' names.
+    pub endpoint: String,
     pub concern: String,
     pub counts: Counts,
     /// Trials of must-level cases.
@@ -296,9 +299,11 @@ pub fn build(
     let (by_concern, totals) = super::summary::tally(reports);
     let concerns = by_concern
         .into_iter()
-        .map(|(concern, counts)| {
-            let [must, should, info] = by_level(reports.iter().filter(|r| r.concern == concern));
+        .map(|(key, counts)| {
+            let [must, should, info] = by_level(super::summary::of_row(reports, &key));
+            let (endpoint, concern) = key;
             ConcernSummary {
+                endpoint,
                 concern,
                 counts,
                 must,

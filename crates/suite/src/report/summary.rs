@@ -1,4 +1,4 @@
-//! The per-concern table printed at the end of every run.
+//! The per-endpoint, per-concern table printed at the end of every run.
 
 use crate::checks::Verdict;
 use crate::engine::{RunVerdict, TrialReport};
@@ -56,12 +56,15 @@ impl Counts {
     }
 }
 
-/// Counts per concern (in name order) and in total.
-pub fn tally(reports: &[TrialReport]) -> (BTreeMap<String, Counts>, Counts) {
+/// An endpoint's slug and a concern: one row of the tables.
+pub type EndpointConcern = (String, String);
+
+/// Counts per endpoint and concern (in name order) and in total.
+pub fn tally(reports: &[TrialReport]) -> (BTreeMap<EndpointConcern, Counts>, Counts) {
     let mut by = BTreeMap::new();
     let mut total = Counts::default();
     for r in reports {
-        by.entry(r.concern.clone())
+        by.entry((r.trial.endpoint.clone(), r.concern.clone()))
             .or_insert_with(Counts::default)
             .add_trial(r);
         total.add_trial(r);
@@ -146,7 +149,17 @@ pub fn verdict_line(verdict: RunVerdict, total: &Counts, halt: Option<&Halt>) ->
     }
 }
 
-/// The table: per concern, trials by verdict (fail counts must-level failures, warn
+/// The trials of one row of the tables.
+pub fn of_row<'a>(
+    reports: &'a [TrialReport],
+    (endpoint, concern): &'a EndpointConcern,
+) -> impl Iterator<Item = &'a TrialReport> + 'a {
+    reports
+        .iter()
+        .filter(move |r| &r.trial.endpoint == endpoint && &r.concern == concern)
+}
+
+/// The table: per endpoint and concern, trials by verdict (fail counts must-level failures, warn
 /// should-level ones), then must-, should- and info-level trials counted apart
 /// (`passed/trials`), and the verdict line.
 pub fn render(reports: &[TrialReport], verdict: RunVerdict, halt: Option<&Halt>) -> String {
@@ -154,7 +167,8 @@ pub fn render(reports: &[TrialReport], verdict: RunVerdict, halt: Option<&Halt>)
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:<14} {:>6} {:>6} {:>10} {:>12} {:>5} {:>7} {:>6} | {:>11} {:>11} {:>9}",
+        "{:<20} {:<14} {:>6} {:>6} {:>10} {:>12} {:>5} {:>7} {:>6} | {:>11} {:>11} {:>9}",
+        "endpoint",
         "concern",
         "trials",
         "pass",
@@ -167,33 +181,30 @@ pub fn render(reports: &[TrialReport], verdict: RunVerdict, halt: Option<&Halt>)
         "should ok",
         "info-lvl"
     );
-    let row = |out: &mut String, name: &str, c: &Counts, levels: [LevelTally; 3]| {
-        let frac = |t: LevelTally| format!("{}/{}", t.passed, t.trials);
-        let _ = writeln!(
-            out,
-            "{:<14} {:>6} {:>6} {:>10} {:>12} {:>5} {:>7} {:>6} | {:>11} {:>11} {:>9}",
-            name,
-            c.trials,
-            c.pass,
-            c.fail,
-            c.warn,
-            c.info,
-            c.skipped,
-            c.waived,
-            frac(levels[0]),
-            frac(levels[1]),
-            levels[2].trials
-        );
-    };
-    for (concern, c) in &by {
-        row(
-            &mut out,
-            concern,
-            c,
-            by_level(reports.iter().filter(|r| &r.concern == concern)),
-        );
+    let row =
+        |out: &mut String, endpoint: &str, concern: &str, c: &Counts, levels: [LevelTally; 3]| {
+            let frac = |t: LevelTally| format!("{}/{}", t.passed, t.trials);
+            let _ = writeln!(
+                out,
+                "{:<20} {:<14} {:>6} {:>6} {:>10} {:>12} {:>5} {:>7} {:>6} | {:>11} {:>11} {:>9}",
+                endpoint,
+                concern,
+                c.trials,
+                c.pass,
+                c.fail,
+                c.warn,
+                c.info,
+                c.skipped,
+                c.waived,
+                frac(levels[0]),
+                frac(levels[1]),
+                levels[2].trials
+            );
+        };
+    for (key, c) in &by {
+        row(&mut out, &key.0, &key.1, c, by_level(of_row(reports, key)));
     }
-    row(&mut out, "total", &total, by_level(reports));
+    row(&mut out, "total", "", &total, by_level(reports));
     let _ = writeln!(out, "\nverdict: {}", verdict_line(verdict, &total, halt));
     out
 }
