@@ -37,7 +37,7 @@ const DELETED_QUOTE: &str =
 const ID_QUOTE: &str = "| Id | int32 | Primary key |";
 const MISSING_401_QUOTE: &str = "will return HTTP error 401 Unauthorized.";
 
-pub const CATALOGUE: [Entry; 70] = [
+pub const CATALOGUE: [Entry; 71] = [
     Entry {
         fault: Fault::AuthBasicRefused,
         id: "auth_basic_refused",
@@ -737,5 +737,15 @@ pub const CATALOGUE: [Entry; 70] = [
         page: "v1UserAgent_GetAllUserGroups.md",
         section: "Query String Parameters",
         quote: "Optional comma separated list of properties to include in the result. Other fields are then nulled out to reduce payload size",
+    },
+    Entry {
+        fault: Fault::CreateAnswersNull,
+        id: "create_answers_null",
+        level: Must,
+        concern: "family",
+        description: "CreateUserGroup answers the NULL result (`null`, 200) instead of a new carrier",
+        page: "v1UserAgent_CreateUserGroup.md",
+        section: "POST Agents/User/CreateUserGroup",
+        quote: "Create UserGroup (Rank is assigned to the highest rank)",
     },
 ];

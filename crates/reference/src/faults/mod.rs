@@ -130,6 +130,9 @@ pub enum Fault {
     GetAllNotArray,
     /// The list calls (GetAllUserGroups, GetUserGroupList) ignore `$select`.
     ListSelectIgnored,
+    /// CreateUserGroup answers the NULL result (`null`, 200), as a CreateDefault that
+    /// fails and swallows its error would.
+    CreateAnswersNull,
 }
 
 /// What a fault is, for the self-test table.
@@ -235,6 +238,7 @@ impl Fault {
                 )
             }
             Fault::DeleteIgnored | Fault::DeleteWrongGroup => op == Operation::DeleteUserGroup,
+            Fault::CreateAnswersNull => op == Operation::CreateUserGroup,
             _ => op == Operation::SaveUserGroup,
         }
     }
@@ -626,6 +630,7 @@ impl Fault {
                 Ok(outcome)
             }
             (Fault::ListIgnoresIds, AgentRequest::GetList { .. }) => Ok(Outcome::Many(vec![])),
+            (Fault::CreateAnswersNull, AgentRequest::Create) => Ok(Outcome::Nothing),
             (Fault::DeleteIgnored, AgentRequest::Delete { .. }) => Ok(Outcome::NoContent),
             (Fault::DeleteWrongGroup, AgentRequest::Delete { delete, move_to }) => {
                 operation::execute(

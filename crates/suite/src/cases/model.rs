@@ -202,11 +202,14 @@ pub enum StatusPattern {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum BodyExpect {
-    /// The endpoint's response carrier, validated against the derived schema.
+    /// The endpoint's answer, validated against the derived schema, and not the NULL
+    /// result: the call succeeds and has something to return (check `not_null`).
     #[default]
     Carrier,
-    /// A JSON `null` (or nil XML root), or the carrier.
-    CarrierOrNull,
+    /// The endpoint's answer, validated against the derived schema, which admits the NULL
+    /// result: here the call may have nothing to return. An empty body or a 204 counts as
+    /// nothing returned.
+    MayBeNull,
     /// Anything (the body is reported, not checked).
     Any,
 }

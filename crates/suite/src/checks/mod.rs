@@ -33,10 +33,14 @@ pub enum Intrinsic {
     /// answer is in that very type, parameters aside; wildcards and ties accept any
     /// listed type of the family (`media_family` checks that).
     MediaType,
+    /// A call that succeeds with something to return does not answer the NULL result
+    /// (the agents' sign of a failed call). Cases whose call may have nothing to return
+    /// say `expect.body = "may-be-null"`.
+    NotNull,
 }
 
 impl Intrinsic {
-    pub const ALL: [Intrinsic; 8] = [
+    pub const ALL: [Intrinsic; 9] = [
         Intrinsic::MediaFamily,
         Intrinsic::BodyDecodes,
         Intrinsic::Schema,
@@ -45,6 +49,7 @@ impl Intrinsic {
         Intrinsic::Setup,
         Intrinsic::NoServerError,
         Intrinsic::MediaType,
+        Intrinsic::NotNull,
     ];
 
     /// Whether a case's level caps this check's (all but `answers`, `setup` and
@@ -66,6 +71,7 @@ impl Intrinsic {
             Intrinsic::Setup => "setup",
             Intrinsic::NoServerError => "no_server_error",
             Intrinsic::MediaType => "media_type",
+            Intrinsic::NotNull => "not_null",
         }
     }
 }

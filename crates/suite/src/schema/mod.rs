@@ -340,10 +340,17 @@ fn select_variant(schema: &Value) -> Value {
             }
         }
     }
+    fn nullify_root(root: &mut Value) {
+        nullify_props(root);
+        if let Some(items) = root.get_mut("items") {
+            nullify_props(items);
+        }
+    }
     let mut s = schema.clone();
-    nullify_props(&mut s);
-    if let Some(items) = s.get_mut("items") {
-        nullify_props(items);
+    nullify_root(&mut s);
+    // A root that admits the NULL result: `{"anyOf": [<root>, {"type": "null"}]}`.
+    if let Some(Value::Array(alts)) = s.get_mut("anyOf") {
+        alts.iter_mut().for_each(nullify_root);
     }
     if let Some(Value::Object(defs)) = s.get_mut("$defs") {
         for d in defs.values_mut() {
@@ -351,6 +358,12 @@ fn select_variant(schema: &Value) -> Value {
         }
     }
     s
+}
+
+/// Whether a route is an agent's (`/api/v1/Agents/...`), whose answers may be NULL.
+fn is_agent_path(path: &str) -> bool {
+    path.split('/')
+        .any(|segment| segment.eq_ignore_ascii_case("Agents"))
 }
 
 fn safe_uid(uid: &str) -> bool {
@@ -448,6 +461,15 @@ pub fn derive_page(
             }
         }
     };
+    // "The agents do not return HTTP errors - a failed call will return NULL instead" and
+    // "HTTP 200 OK - with a NULL result" (agents-webapi.md): an agent's answer may be null.
+    let agent = is_agent_path(&page.path);
+    let root = if agent { nullable(root) } else { root };
+    let null_words = if agent && !matches!(shape, BodyShape::None) {
+        " or the NULL result (agents-webapi.md: \"a failed call will return NULL instead\"; \"HTTP 200 OK - with a NULL result: Happens when the request succeeds but there is nothing to return\")"
+    } else {
+        ""
+    };
     let body_words = match (&shape, &carrier, &primitive) {
         (BodyShape::Array, Some(c), _) => format!("an array of {c}"),
         (BodyShape::Array, None, Some(p)) => format!("an array of {p}"),
@@ -463,7 +485,7 @@ pub fn derive_page(
         "response",
         format!("{}: response body", page.title),
         format!(
-            "Derived by `soconform derive` from the reference page {uid}, section \"Response\": {body_words}. Every documented carrier property is required. Do not edit; run `cargo run -- derive`."
+            "Derived by `soconform derive` from the reference page {uid}, section \"Response\": {body_words}{null_words}. Every documented carrier property is required. Do not edit; run `cargo run -- derive`."
         ),
         root,
         std::mem::take(&mut rb.defs),

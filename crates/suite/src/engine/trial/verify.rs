@@ -6,6 +6,7 @@ use super::{calls, State};
 use crate::cases::{BodyExpect, IdExpect, Listing};
 use crate::checks::{self, group, select, validators, CheckResult, Intrinsic, Verdict};
 use crate::decode::{self, DecodeError};
+use crate::description::BodyShape;
 use crate::exchange::{Exchange, Response, TransportError};
 use crate::matrix::TrialSpec;
 use crate::suite::Endpoint;
@@ -51,6 +52,16 @@ pub(super) fn response(
     }
 }
 
+/// What a successful call of `endpoint` answers, in words (`a UserGroup carrier`).
+fn endpoint_answer(endpoint: &Endpoint) -> String {
+    let body = &endpoint.description.response_body;
+    match (&body.shape, &body.carrier) {
+        (BodyShape::Array, Some(c)) => format!("an array of {c}"),
+        (_, Some(c)) => format!("a {c} carrier"),
+        _ => "the documented answer".to_string(),
+    }
+}
+
 /// Media family, decoding, schema and XML root. Returns the decoded value when the body
 /// could be read at all.
 fn body(
@@ -67,7 +78,7 @@ fn body(
             .as_ref()
             .and_then(|a| checks::preferred_family(&a.value))
     });
-    let null_ok = case.expect.body == BodyExpect::CarrierOrNull;
+    let null_ok = case.expect.body == BodyExpect::MayBeNull;
     if null_ok && (status == 204 || body.iter().all(u8::is_ascii_whitespace)) {
         return Some(Value::Null);
     }
@@ -113,8 +124,15 @@ fn body(
         }
     };
     st.intrinsic(Intrinsic::BodyDecodes, Ok(()));
-    if decoded.value.is_null() && null_ok {
-        return Some(Value::Null);
+    // The schema admits the NULL result; whether this call may answer it is the case's.
+    if decoded.value.is_null() && !null_ok {
+        st.intrinsic(
+            Intrinsic::NotNull,
+            Err(format!(
+                "expected {}, got the NULL result (`null`), the agents' answer to a failed call",
+                endpoint_answer(endpoint)
+            )),
+        );
     }
     let Some(v) = st.engine.validators.get(&endpoint.description.uid) else {
         return Some(decoded.value);
