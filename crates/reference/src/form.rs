@@ -5,7 +5,9 @@
 //!   (a bare carrier, handled like a bare JSON carrier);
 //! - an empty form, or `UserGroup=` alone, means `UserGroup` null;
 //! - values stay strings, typed later (bool `true`/`false` in any case, or `1`/`0`);
-//! - strict percent-decoding: a bad `%` escape or non-UTF-8 bytes are malformed (400).
+//! - strict percent-decoding: a bad `%` escape or non-UTF-8 bytes are malformed (400);
+//! - a field name that cannot name a property (an empty segment, an unclosed `[`) is
+//!   ignored, as ASP.NET's binder ignores keys that match nothing: unknown names are.
 
 use super::error::ApiError;
 use serde_json::{Map, Value};
@@ -47,8 +49,10 @@ fn decode(raw: &str) -> Result<String, ApiError> {
     String::from_utf8(out).map_err(|_| malformed("a decoded value is not UTF-8"))
 }
 
-/// Splits a field name into a path: `UserGroup.Value`, `UserGroup[Value]`, `Value`.
-fn path(name: &str) -> Result<Vec<String>, ApiError> {
+/// Splits a field name into a path: `UserGroup.Value`, `UserGroup[Value]`, `Value`;
+/// `None` for a name that cannot name a property (empty segment, unclosed `[`, text
+/// after `]`).
+fn path(name: &str) -> Option<Vec<String>> {
     let mut out = Vec::new();
     for dotted in name.split('.') {
         let (head, mut rest) = match dotted.find('[') {
@@ -57,22 +61,18 @@ fn path(name: &str) -> Result<Vec<String>, ApiError> {
         };
         out.push(head.trim().to_string());
         while let Some(r) = rest.strip_prefix('[') {
-            let end = r
-                .find(']')
-                .ok_or_else(|| malformed(format!("unclosed '[' in field name '{name}'")))?;
+            let end = r.find(']')?;
             out.push(r[..end].trim().to_string());
             rest = &r[end + 1..];
         }
         if !rest.is_empty() {
-            return Err(malformed(format!(
-                "unexpected text after ']' in field name '{name}'"
-            )));
+            return None;
         }
     }
     if out.iter().any(String::is_empty) {
-        return Err(malformed(format!("empty segment in field name '{name}'")));
+        return None;
     }
-    Ok(out)
+    Some(out)
 }
 
 /// Sets `value` at `path` in `map`, turning any scalar in the way into an object.
@@ -122,7 +122,9 @@ pub fn parse(body: &str, object_names: &[&str]) -> Result<Value, ApiError> {
         let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
         let name = decode(name)?;
         let value = decode(value)?;
-        let path = path(&name)?;
+        let Some(path) = path(&name) else {
+            continue;
+        };
         let names_object = path.len() == 1
             && object_names
                 .iter()
@@ -185,16 +187,20 @@ mod tests {
 
     #[test]
     fn malformed_forms() {
-        for bad in [
-            "Value=%zz",
-            "Value=%4",
-            "Value=%ff",
-            "UserGroup[Value=1",
-            "a..b=1",
-            "UserGroup=x",
-            "=x",
-        ] {
+        for bad in ["Value=%zz", "Value=%4", "Value=%ff", "UserGroup=x"] {
             assert_eq!(p(bad).unwrap_err().status.as_u16(), 400, "{bad}");
+        }
+    }
+
+    #[test]
+    fn unbindable_names_are_ignored() {
+        for name in ["UserGroup[Value", "a..b", "", "UserGroup.", "x[y]z"] {
+            let body = format!("{}=1&UserGroup.Value=kept", name);
+            assert_eq!(
+                p(&body).unwrap(),
+                json!({"UserGroup": {"Value": "kept"}}),
+                "{name}"
+            );
         }
     }
 }

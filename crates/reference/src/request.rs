@@ -143,7 +143,21 @@ pub fn int(v: &Value, source: Source, name: &str) -> Result<Option<i32>, ApiErro
             None if n.is_u64() => Err(ApiError::bad_request(format!(
                 "{name} is out of range: {n} does not fit a 32-bit integer."
             ))),
-            None => Err(wrong()),
+            // JSON has one number type (RFC 8259 §6): `8880.0` and `8.88e3` are the integer
+            // 8880, as JSON Schema's `integer` (the derived contract's int32) counts them.
+            None => match n.as_f64() {
+                Some(f) if f.is_finite() && f.fract() == 0.0 => {
+                    if f < f64::from(i32::MIN) || f > f64::from(i32::MAX) {
+                        Err(ApiError::bad_request(format!(
+                            "{name} is out of range: {n} does not fit a 32-bit integer."
+                        )))
+                    } else {
+                        // In range and integral: the conversion is exact.
+                        Ok(Some(f as i32))
+                    }
+                }
+                _ => Err(wrong()),
+            },
         },
         (Source::Text, Value::Null) => Ok(None),
         (Source::Text, Value::String(s)) => {
@@ -359,6 +373,18 @@ pub fn id_list(d: &Decoded, query: &Query) -> Result<Vec<i32>, ApiError> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn integral_json_numbers_are_int32() {
+        let int = |v: Value| int(&v, Source::Json, "Id").map_err(|e| e.status.as_u16());
+        assert_eq!(int(json!(8880.0)), Ok(Some(8880)));
+        assert_eq!(int(json!(-2147483648.0)), Ok(Some(i32::MIN)));
+        let big: Value = serde_json::from_str("8.88e3").unwrap();
+        assert_eq!(int(big), Ok(Some(8880)));
+        assert_eq!(int(json!(1.5)), Err(400));
+        assert_eq!(int(json!(2147483648.0)), Err(400));
+        assert_eq!(int(json!(1e300)), Err(400));
+    }
 
     fn json(v: Value) -> Decoded {
         Decoded {
