@@ -600,6 +600,80 @@ fn openapi_document_has_the_paths_and_every_ref_resolves() {
     .expect("json");
     let s = component("v1UserAgent_SaveUserGroup.response");
     assert!(errors(&s, &sample).is_empty());
+    assert!(errors(&s, &Value::Null).is_empty(), "the NULL result");
+
+    // The whole documented surface (issue 16).
+    let save_path = &doc["paths"]["/api/v1/Agents/User/SaveUserGroup"];
+    assert_eq!(
+        save_path["get"]["responses"]["200"]["content"]["text/plain"]["schema"]["type"], "string",
+        "GET describes the call"
+    );
+    assert_eq!(
+        save_path["get"]["x-soconform-source"]["page"],
+        "agents-webapi.md"
+    );
+    for status in ["200", "400", "401"] {
+        assert!(save["responses"].get(status).is_some(), "status {status}");
+    }
+    let ok = &save["responses"]["200"]["content"]["application/json"];
+    let alternatives = ok["schema"]["anyOf"].to_string();
+    for part in [".response\"", ".response-select\"", "AgentError\""] {
+        assert!(
+            alternatives.contains(part),
+            "200 admits {part}: {alternatives}"
+        );
+    }
+    assert_eq!(
+        ok["example"]["Tooltip"], "quia",
+        "the page's sample response"
+    );
+    let body = &save["requestBody"]["content"];
+    assert_eq!(
+        body["application/json"]["example"],
+        json!({"UserGroup": null})
+    );
+    let form = component(
+        body["application/x-www-form-urlencoded"]["schema"]["$ref"]
+            .as_str()
+            .expect("form ref")
+            .trim_start_matches("#/components/schemas/"),
+    );
+    assert!(form["properties"]["UserGroup.Value"].is_object(), "{form}");
+    assert!(errors(&form, &json!({"UserGroup.Value": "x", "UserGroup.Id": 5})).is_empty());
+    assert!(!errors(&form, &json!({"UserGroup.Id": "five"})).is_empty());
+    assert!(
+        !errors(&form, &json!({"UserGroup.Value": "a\u{1}b"})).is_empty(),
+        "XML chars"
+    );
+    let xml = resolve(
+        &doc,
+        body["application/xml"]["schema"]["$ref"]
+            .as_str()
+            .expect("xml ref"),
+    )
+    .expect("xml component");
+    assert_eq!(xml["xml"]["name"], "request");
+    let merge = component(
+        body["application/merge-patch+json"]["schema"]["anyOf"][0]["$ref"]
+            .as_str()
+            .expect("merge ref")
+            .trim_start_matches("#/components/schemas/"),
+    );
+    let json_body = component("v1UserAgent_SaveUserGroup.request");
+    let nulled = json!({"UserGroup": {"Id": null, "Deleted": null}});
+    assert!(errors(&merge, &nulled).is_empty(), "RFC 7396: null removes");
+    assert!(!errors(&json_body, &nulled).is_empty());
+    let rights = doc["components"]["schemas"].to_string();
+    assert!(rights.contains("\"readOnly\":true"));
+    let list = component("v1UserAgent_GetUserGroupList.request");
+    assert!(errors(&list, &json!([1, 2])).is_empty());
+    assert!(!errors(&list, &json!([1, null])).is_empty());
+    assert!(
+        doc["paths"]["/api/v1/Agents/User/DeleteUserGroup"]["post"]["responses"]["200"]
+            .get("content")
+            .is_some(),
+        "DeleteUserGroup's 200 with the internal error object"
+    );
 }
 
 #[test]

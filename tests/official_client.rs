@@ -17,9 +17,12 @@ use serde_json::Value;
 use soconform_reference::{self as reference, Config, Fault, Profile};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode, Stdio};
+use std::process::{Command, ExitCode};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+mod common;
+use common::external;
 
 /// Longest a client run (or `npm ci`) may take before it is killed and failed.
 const RUN_TIMEOUT: Duration = Duration::from_secs(120);
@@ -36,107 +39,27 @@ fn install_dir() -> PathBuf {
 
 /// The tool missing from PATH, if any (`node --version` and `npm --version` must run).
 fn missing_tool() -> Option<&'static str> {
-    ["node", "npm"].into_iter().find(|tool| {
-        !Command::new(tool)
-            .arg("--version")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    })
+    ["node", "npm"]
+        .into_iter()
+        .find(|tool| !external::runs(tool))
 }
 
-/// Runs `cmd` to its end, killed after `timeout`; its stdout, or what went wrong.
-fn run_bounded(mut cmd: Command, what: &str, timeout: Duration) -> Result<String, String> {
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("{what}: cannot start: {e}"))?;
-    // The pipes are drained on threads so a chatty child cannot block on a full pipe.
-    let mut stdout = child.stdout.take();
-    let mut stderr = child.stderr.take();
-    let out = std::thread::spawn(move || read_all(stdout.as_mut()));
-    let err = std::thread::spawn(move || read_all(stderr.as_mut()));
-    let started = Instant::now();
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if started.elapsed() > timeout => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!("{what}: no end after {timeout:?}; killed"));
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
-            Err(e) => return Err(format!("{what}: {e}")),
-        }
-    };
-    let out = out.join().unwrap_or_default();
-    let err = err.join().unwrap_or_default();
-    if status.success() {
-        Ok(out)
-    } else {
-        Err(format!("{what}: {status}\n{err}"))
-    }
-}
-
-fn read_all(pipe: Option<&mut impl std::io::Read>) -> String {
-    let mut s = String::new();
-    if let Some(p) = pipe {
-        let _ = p.read_to_string(&mut s);
-    }
-    s
-}
-
-/// `npm ci` into an install directory named by a hash of the package files, once per test
-/// binary run; kept and reused while those files stay the same. nextest runs each trial in
-/// a process of its own: each installs into a directory of its own and renames it into
-/// place, and a process that finds the place taken uses the one already there.
+/// `npm ci` into an install directory named by a hash of the package files, once per
+/// test binary run (see `common::external::install_once`).
 fn installed() -> Result<&'static Path, Failed> {
     static INSTALLED: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     INSTALLED
         .get_or_init(|| {
-            use sha2::Digest as _;
-            let src = package_dir();
-            let files = ["package.json", "package-lock.json", "family.js"];
-            let mut hash = sha2::Sha256::new();
-            let mut contents = Vec::new();
-            for file in files {
-                let bytes = std::fs::read(src.join(file))
-                    .map_err(|e| format!("{}: {e}", src.join(file).display()))?;
-                hash.update(&bytes);
-                contents.push(bytes);
-            }
-            let digest: String = hash.finalize()[..8]
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect();
-            let dir = install_dir().join(&digest);
-            if dir.join("node_modules").is_dir() {
-                return Ok(dir);
-            }
-            let work = install_dir().join(format!("{digest}.{}", std::process::id()));
-            let _ = std::fs::remove_dir_all(&work);
-            std::fs::create_dir_all(&work).map_err(|e| format!("{}: {e}", work.display()))?;
-            for (file, bytes) in files.iter().zip(&contents) {
-                std::fs::write(work.join(file), bytes)
-                    .map_err(|e| format!("{}: {e}", work.join(file).display()))?;
-            }
-            let mut npm = Command::new("npm");
-            npm.args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
-                .current_dir(&work);
-            if let Err(e) = run_bounded(npm, "npm ci", INSTALL_TIMEOUT) {
-                let _ = std::fs::remove_dir_all(&work);
-                return Err(e);
-            }
-            if std::fs::rename(&work, &dir).is_err() {
-                // Another process got there first (or a half-made directory is in the way).
-                let _ = std::fs::remove_dir_all(&work);
-                if !dir.join("node_modules").is_dir() {
-                    return Err(format!("{}: could not install there", dir.display()));
-                }
-            }
-            Ok(dir)
+            let files = external::read_files(
+                &package_dir(),
+                &["package.json", "package-lock.json", "family.js"],
+            )?;
+            external::install_once(&install_dir(), &files, |dir| {
+                let mut npm = Command::new("npm");
+                npm.args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+                    .current_dir(dir);
+                external::run_bounded(npm, "npm ci", INSTALL_TIMEOUT).map(|_| ())
+            })
         })
         .as_deref()
         .map_err(|e| Failed::from(e.clone()))
@@ -236,7 +159,7 @@ fn run_family(server: Server, auth: Auth) -> Result<Arc<Steps>, String> {
         .env("SOCONF_CLIENT_AUTH", mode)
         .env("SOCONF_CLIENT_SECRET", secret)
         .current_dir(dir);
-    let printed = run_bounded(node, "node family.js", RUN_TIMEOUT);
+    let printed = external::run_bounded(node, "node family.js", RUN_TIMEOUT);
     runtime().block_on(server.shutdown());
     let printed = printed?;
     let doc: Value = serde_json::from_str(printed.trim())
@@ -406,10 +329,9 @@ const CAUGHT: &[(&str, &str)] = &[
 
 fn main() -> ExitCode {
     let args = Arguments::from_args();
-    let flag = |name: &str| std::env::var(name).is_ok_and(|v| !v.is_empty() && v != "0");
     let missing = missing_tool();
-    let required = flag("SOCONF_REQUIRE_NODE");
-    let skip = flag("SOCONF_SKIP_NODE") || (missing.is_some() && !required);
+    let required = external::flag("SOCONF_REQUIRE_NODE");
+    let skip = external::flag("SOCONF_SKIP_NODE") || (missing.is_some() && !required);
     let reason = missing.map(|tool| {
         format!(
             "`{tool}` is not installed: install Node.js and npm (Debian/Ubuntu: `apt-get install nodejs npm`) \

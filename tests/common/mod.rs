@@ -2,6 +2,8 @@
 // Each test binary compiles this module apart and uses only some of it.
 #![allow(dead_code)]
 
+pub mod external;
+
 use soconform_reference::{self as reference, Config, Fault, RunningServer};
 
 /// The reference server (with `fault`, if any) on a runtime of its own, which must

@@ -265,9 +265,9 @@ async fn bad_input_is_a_clear_4xx_and_the_server_keeps_serving() {
             400,
         ),
         (
-            "form bracket",
+            "form empty int",
             "application/x-www-form-urlencoded",
-            "UserGroup[Value=1".into(),
+            "UserGroup.Rank=".into(),
             400,
         ),
         (

@@ -164,7 +164,11 @@ pub fn decode_with(
             let v: Value = serde_json::from_str(text)
                 .map_err(|e| ApiError::bad_request(format!("The JSON body is malformed: {e}")))?;
             let v = match (ty, v) {
-                (BodyType::JsonPatch, Value::Array(ops)) => patch::apply_json_patch(&ops)?,
+                // An array of operation objects (or none) is a JSON Patch; any other array
+                // (GetUserGroupList's keys) is the request itself, as plain JSON.
+                (BodyType::JsonPatch, Value::Array(ops)) if ops.iter().all(Value::is_object) => {
+                    patch::apply_json_patch(&ops)?
+                }
                 (BodyType::MergePatch, v) => patch::merge_patch(Value::Object(Map::new()), v),
                 (_, v) => v,
             };

@@ -161,10 +161,16 @@ pub fn execute(store: &Store, request: AgentRequest) -> Result<Outcome, ApiError
         AgentRequest::Get { id } => store.get(id).map_or(Outcome::Nothing, Outcome::One),
         AgentRequest::GetAll { include_deleted } => Outcome::Many(store.all(include_deleted)),
         AgentRequest::Create => Outcome::One(store.new_default()),
+        // Well-formed, but no group can take the members: the agents page's "200 OK with
+        // an internal error object ... when the request succeeds but the data is invalid".
         AgentRequest::Delete { delete, move_to } if delete == move_to && delete != 0 => {
-            return Err(ApiError::bad_request(format!(
-                "UserGroupToMoveTo is the group being deleted ({delete}): its members need another group."
-            )))
+            return Err(ApiError::new(
+                StatusCode::OK,
+                "The request is invalid.",
+                format!(
+                    "UserGroupToMoveTo is the group being deleted ({delete}): its members need another group."
+                ),
+            ))
         }
         AgentRequest::Delete { delete, .. } => {
             store.delete(delete);

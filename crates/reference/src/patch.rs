@@ -1,7 +1,8 @@
 //! The two patch media types on an agent POST (the docs list them but give them no
 //! agent meaning; notes §5). The request object is built from an empty object:
 //! - `application/json-patch+json`: a JSON object is the request object itself (as with
-//!   `application/json`); an array is a JSON Patch (RFC 6902) applied to `{}`. Paths may
+//!   `application/json`); an array of operation objects is a JSON Patch (RFC 6902)
+//!   applied to `{}`, any other array (GetUserGroupList's keys) is the request itself. Paths may
 //!   omit the leading `/` (the docs' own examples do both, notes §5). Leniency for
 //!   building from nothing: missing parent objects are created, and `replace` of a
 //!   missing member adds it. A failed `test` is 409 Conflict (RFC 5789 §2.2).

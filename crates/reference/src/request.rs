@@ -1,7 +1,8 @@
 //! Stage (b), second half: typing a decoded request object into the request of each
 //! method. JSON keeps its types strictly (`"Id": "5"` is 400; only `true`/`false` are
-//! booleans); XML and form leaves are strings parsed leniently (an empty or nil value of
-//! a number or boolean counts as not sent; booleans also `1`/`0`, any case). Integers must
+//! booleans); XML and form leaves are strings parsed as xs:int and xs:boolean read them
+//! (a nil element counts as not sent, an empty one is no number: 400; booleans also
+//! `1`/`0`, any case). Integers must
 //! fit int32 (the page's type for Id and Rank). Property names match case-insensitively
 //! (as ASP.NET binds them); unknown properties, and `TableRight`/`FieldProperties` sent by
 //! the client, are ignored.
@@ -161,10 +162,9 @@ pub fn int(v: &Value, source: Source, name: &str) -> Result<Option<i32>, ApiErro
         },
         (Source::Text, Value::Null) => Ok(None),
         (Source::Text, Value::String(s)) => {
+            // An empty element or value is no number (xs:int has no empty form); a nil
+            // element (`Value::Null`) is the way to send none.
             let t = s.trim();
-            if t.is_empty() {
-                return Ok(None);
-            }
             let digits = t.strip_prefix(['-', '+']).unwrap_or(t);
             if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(wrong());
@@ -186,7 +186,6 @@ pub fn boolean(v: &Value, source: Source, name: &str) -> Result<Option<bool>, Ap
         (Source::Json, Value::Bool(b)) => Ok(Some(*b)),
         (Source::Text, Value::Null) => Ok(None),
         (Source::Text, Value::String(s)) => match s.trim().to_ascii_lowercase().as_str() {
-            "" => Ok(None),
             "true" | "1" => Ok(Some(true)),
             "false" | "0" => Ok(Some(false)),
             _ => Err(ApiError::bad_request(format!(
@@ -464,11 +463,16 @@ mod tests {
     #[test]
     fn lenient_text_types() {
         let r = save_request(&text(
-            json!({"UserGroup": {"Id": " 7 ", "Rank": "", "Deleted": "TRUE", "Tooltip": ""}}),
+            json!({"UserGroup": {"Id": " 7 ", "Rank": null, "Deleted": "TRUE", "Tooltip": ""}}),
         ))
         .unwrap();
         let g = r.user_group.unwrap();
         assert_eq!((g.id, g.rank, g.deleted), (Some(7), None, Some(true)));
+        // An empty element or value is no number or boolean (nil is how to send none).
+        for empty in [json!({"Rank": ""}), json!({"Deleted": " "})] {
+            let err = save_request(&text(json!({ "UserGroup": empty }))).unwrap_err();
+            assert_eq!(err.status.as_u16(), 400);
+        }
         assert_eq!(g.tooltip, Some(Some(String::new())));
         let r = save_request(&text(json!({"UserGroup": {"Deleted": "0", "Value": null}}))).unwrap();
         let g = r.user_group.unwrap();

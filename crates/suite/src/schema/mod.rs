@@ -360,8 +360,38 @@ fn select_variant(schema: &Value) -> Value {
     s
 }
 
+/// A request body with no property table whose text is "The primary key(s)." (the
+/// GetUserGroupList page's `userGroupIds`): the key, or an array of keys, typed as the
+/// response's row described `Primary key`.
+fn primary_keys_body(intro: &[String], response_rows: &[PropertyRow]) -> Option<Value> {
+    let text = intro.join(" ");
+    let text = text
+        .trim()
+        .trim_end_matches('.')
+        .trim()
+        .to_ascii_lowercase();
+    let many = match text.as_str() {
+        "the primary keys" => true,
+        "the primary key" => false,
+        _ => return None,
+    };
+    let key = response_rows
+        .iter()
+        .find(|r| r.description.trim().eq_ignore_ascii_case("primary key"))?;
+    let t = DocType::parse(key.type_cell.as_deref()?)?;
+    if !t.is_primitive() {
+        return None;
+    }
+    let one = primitive_schema(&t);
+    Some(if many {
+        json!({"type": "array", "items": one})
+    } else {
+        one
+    })
+}
+
 /// Whether a route is an agent's (`/api/v1/Agents/...`), whose answers may be NULL.
-fn is_agent_path(path: &str) -> bool {
+pub(crate) fn is_agent_path(path: &str) -> bool {
     path.split('/')
         .any(|segment| segment.eq_ignore_ascii_case("Agents"))
 }
@@ -464,7 +494,13 @@ pub fn derive_page(
     // "The agents do not return HTTP errors - a failed call will return NULL instead" and
     // "HTTP 200 OK - with a NULL result" (agents-webapi.md): an agent's answer may be null.
     let agent = is_agent_path(&page.path);
-    let root = if agent { nullable(root) } else { root };
+    // Spelled as an `anyOf` even where a type list would do: the documented answer and
+    // the NULL result side by side (and Schemathesis 4.32's link inference reads only this).
+    let root = match (agent, &shape) {
+        (true, BodyShape::None) => root,
+        (true, _) => json!({"anyOf": [root, {"type": "null"}]}),
+        (false, _) => root,
+    };
     let null_words = if agent && !matches!(shape, BodyShape::None) {
         " or the NULL result (agents-webapi.md: \"a failed call will return NULL instead\"; \"HTTP 200 OK - with a NULL result: Happens when the request succeeds but there is nothing to return\")"
     } else {
@@ -515,7 +551,10 @@ pub fn derive_page(
         None => None,
         Some(body) => {
             let mut qb = Builder::new(types, file, Mode::Request, documented);
-            let root = if body.properties.is_empty() {
+            let keys = primary_keys_body(&body.intro, rows);
+            let root = if let Some(keys) = &keys {
+                keys.clone()
+            } else if body.properties.is_empty() {
                 qb.warnings.push(Warning {
                     file: file.to_string(),
                     line: body.line,
@@ -535,7 +574,13 @@ pub fn derive_page(
                 uid,
                 "request",
                 format!("{}: request body", page.title),
-                if body.properties.is_empty() {
+                if keys.is_some() {
+                    format!(
+                        "Derived by `soconform derive` from the reference page {uid}, section \"Request Body: {}\" (\"{}\"): the keys, typed as the response's `Primary key` row. Do not edit; run `cargo run -- derive`.",
+                        body.name,
+                        body.intro.join(" ")
+                    )
+                } else if body.properties.is_empty() {
                     format!(
                         "Derived by `soconform derive` from the reference page {uid}, section \"Request Body: {}\" (\"{}\"), which has no property table: any JSON is accepted. Do not edit; run `cargo run -- derive`.",
                         body.name,

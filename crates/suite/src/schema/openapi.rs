@@ -8,10 +8,11 @@
 //! resort `UserGroup.<uid>.request`.
 
 use super::types::{primitive_schema, DocType};
-use super::{Derivation, SCHEMA_DIALECT};
+use super::{Derivation, DerivedEndpoint, SCHEMA_DIALECT};
 use crate::description::{EndpointDescription, HttpSample};
 use crate::vocab::{essence, header};
 use serde_json::{json, Map, Value};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 const HTTP_HEADERS_NOT_PARAMETERS: &[&str] = &["Authorization", "Accept", "Content-Type"];
@@ -19,7 +20,7 @@ const HTTP_HEADERS_NOT_PARAMETERS: &[&str] = &["Authorization", "Accept", "Conte
 struct Doc<'a> {
     uid: &'a str,
     part: &'static str,
-    schema: &'a Value,
+    schema: std::borrow::Cow<'a, Value>,
 }
 
 impl Doc<'_> {
@@ -113,6 +114,28 @@ fn sample_content_type(s: &Option<HttpSample>) -> Option<String> {
         .map(|(_, v)| essence(v))
 }
 
+/// A sample's body as JSON, when it is JSON.
+fn sample_json(s: &Option<HttpSample>) -> Option<Value> {
+    serde_json::from_str(s.as_ref()?.body.as_deref()?).ok()
+}
+
+/// `x-soconform-source`: where a part of the contract comes from (a page of `spec/`, its
+/// section and, where one sentence decides it, the sentence).
+fn source(page: &str, section: &str, quote: Option<&str>) -> Value {
+    let mut m = Map::new();
+    m.insert("page".into(), json!(page));
+    m.insert("section".into(), json!(section));
+    if let Some(q) = quote {
+        m.insert("quote".into(), json!(q));
+    }
+    Value::Object(m)
+}
+
+const SOURCE: &str = "x-soconform-source";
+const AGENTS_PAGE: &str = "agents-webapi.md";
+/// The error object the agents page shows ("200 OK with an internal error object").
+const AGENT_ERROR: &str = "AgentError";
+
 fn security_name(scheme: &str) -> Option<&'static str> {
     match scheme.to_ascii_lowercase().as_str() {
         "basic" => Some("basic"),
@@ -130,15 +153,32 @@ fn query_schema(type_name: &str) -> Value {
     }
 }
 
-fn operation(d: &EndpointDescription, has_request: bool) -> Value {
-    let mut op = Map::new();
-    op.insert("operationId".into(), json!(d.uid));
-    op.insert("summary".into(), json!(d.title));
-    let mut description = d.summary.join("\n\n");
-    if let Some(r) = &d.restriction {
-        description.push_str(&format!("\n\nOnline Restricted: {r}"));
-    }
-    op.insert("description".into(), json!(description));
+fn schema_ref(name: &str) -> Value {
+    json!({"$ref": format!("#/components/schemas/{name}")})
+}
+
+fn is_form(media: &str) -> bool {
+    essence(media) == "application/x-www-form-urlencoded"
+}
+
+fn is_xml(media: &str) -> bool {
+    let e = essence(media);
+    e == "application/xml" || e == "text/xml"
+}
+
+/// The page an endpoint was derived from (its file name; the first of a generation).
+fn page_of(e: &DerivedEndpoint) -> String {
+    e.sources
+        .first()
+        .map(|s| {
+            std::path::Path::new(s)
+                .file_name()
+                .map_or(s.clone(), |f| f.to_string_lossy().into_owned())
+        })
+        .unwrap_or_else(|| format!("{}.md", e.description.uid))
+}
+
+fn parameters(d: &EndpointDescription, page: &str) -> Vec<Value> {
     let mut params: Vec<Value> = d
         .query_parameters
         .iter()
@@ -149,6 +189,7 @@ fn operation(d: &EndpointDescription, has_request: bool) -> Value {
                 "required": q.required,
                 "description": q.description,
                 "schema": query_schema(&q.type_name),
+                SOURCE: source(page, "Query String Parameters", None),
             })
         })
         .collect();
@@ -166,37 +207,129 @@ fn operation(d: &EndpointDescription, has_request: bool) -> Value {
                 "required": false,
                 "description": h.description,
                 "schema": {"type": "string"},
+                SOURCE: source(page, "Request Headers", None),
             }));
         }
     }
-    if !params.is_empty() {
-        op.insert("parameters".into(), Value::Array(params));
+    params
+}
+
+/// The request body per documented Content-Type: JSON (or the NULL the agents read as
+/// nothing sent), XML rooted where the suite roots it first, and the flat form the suite
+/// sends first (`UserGroup.Value=...`).
+fn request_body(d: &EndpointDescription, page: &str, form_schema: Option<&str>) -> Value {
+    let mut types = d.request_content_types.clone();
+    if types.is_empty() {
+        types.push(sample_content_type(&d.sample_request).unwrap_or_else(|| "*/*".into()));
     }
-    if has_request {
-        let mut types = d.request_content_types.clone();
-        if types.is_empty() {
-            types.push(sample_content_type(&d.sample_request).unwrap_or_else(|| "*/*".into()));
-        }
-        let schema = json!({"$ref": format!("#/components/schemas/{}.request", d.uid)});
-        let content: Map<String, Value> = types
-            .into_iter()
-            .map(|t| (t, json!({"schema": schema.clone()})))
-            .collect();
-        op.insert("requestBody".into(), json!({"content": content}));
-    }
+    let root = format!("{}.request", d.uid);
+    let body_name = d
+        .request_body
+        .as_ref()
+        .map_or("request", |b| b.name.as_str());
+    let sample_type = sample_content_type(&d.sample_request);
+    let sample = sample_json(&d.sample_request);
+    let content: Map<String, Value> = types
+        .into_iter()
+        .map(|t| {
+            let mut media = Map::new();
+            if is_form(&t) {
+                match form_schema {
+                    Some(f) => {
+                        media.insert("schema".into(), schema_ref(f));
+                        media.insert("x-soconform-form-style".into(), json!("dotted"));
+                    }
+                    None => {
+                        media.insert("schema".into(), schema_ref(&root));
+                    }
+                }
+            } else if is_xml(&t) {
+                media.insert("schema".into(), schema_ref(&format!("{root}-xml")));
+            } else if essence(&t) == "application/merge-patch+json" {
+                media.insert(
+                    "schema".into(),
+                    json!({
+                        "anyOf": [schema_ref(&format!("{root}-merge-patch")), {"type": "null"}],
+                        SOURCE: source("RFC 7396", "2. Processing Merge Patch Documents", Some("Null values in the merge patch are given special meaning to indicate the removal of existing values in the target.")),
+                    }),
+                );
+            } else {
+                media.insert(
+                    "schema".into(),
+                    json!({
+                        "anyOf": [schema_ref(&root), {"type": "null"}],
+                        "description": "The request, or null: the agents answer a null request with the NULL result, not an HTTP error.",
+                        SOURCE: source(AGENTS_PAGE, "Agents WebAPI", Some("The agents do not return HTTP errors - a failed call will return NULL instead.")),
+                    }),
+                );
+            }
+            if sample_type.as_deref() == Some(essence(&t).as_str()) {
+                if let Some(example) = &sample {
+                    media.insert("example".into(), example.clone());
+                }
+            }
+            (t, Value::Object(media))
+        })
+        .collect();
+    json!({
+        "content": content,
+        SOURCE: source(page, &format!("Request Body: {body_name}"), None),
+    })
+}
+
+/// The internal error object of a 200, in the types servers send it.
+fn error_content() -> Value {
+    json!({
+        "application/json": {"schema": schema_ref(AGENT_ERROR)},
+        "application/xml": {"schema": schema_ref(AGENT_ERROR)},
+    })
+}
+
+/// A 4xx body: the pages show no shape for it ("an error result"), so any object.
+fn error_result_content() -> Value {
+    let schema = json!({"type": "object", "description": "An error result; the pages show no shape for it (the reference server's is AgentError's)."});
+    json!({
+        "application/json": {"schema": schema.clone()},
+        "application/xml": {"schema": schema},
+    })
+}
+
+fn responses(d: &EndpointDescription, page: &str) -> Map<String, Value> {
     let mut responses = Map::new();
+    let select = d.select_parameter().is_some();
     for r in &d.responses {
         let mut resp = Map::new();
         resp.insert("description".into(), json!(r.description));
+        resp.insert(SOURCE.into(), source(page, "Response:", None));
         if r.status != 204 {
             let mut types = d.accept_types.clone();
             if types.is_empty() {
                 types.extend(sample_content_type(&d.sample_response));
             }
-            let schema = json!({"$ref": format!("#/components/schemas/{}.response", d.uid)});
+            let mut alternatives = vec![schema_ref(&format!("{}.response", d.uid))];
+            if select {
+                alternatives.push(schema_ref(&format!("{}.response-select", d.uid)));
+            }
+            alternatives.push(schema_ref(AGENT_ERROR));
+            let schema = json!({
+                "anyOf": alternatives,
+                "description": "The documented answer (with `$select`, its select variant: \"Other fields are then nulled out\"), which may be the NULL result, or the internal error object the agents page shows under 200 OK.",
+                SOURCE: source(AGENTS_PAGE, "Errors", Some("You may also get a 200 OK with an internal error object.")),
+            });
+            let sample_type = sample_content_type(&d.sample_response);
+            let sample = sample_json(&d.sample_response);
             let content: Map<String, Value> = types
                 .into_iter()
-                .map(|t| (t, json!({"schema": schema.clone()})))
+                .map(|t| {
+                    let mut media = Map::new();
+                    media.insert("schema".into(), schema.clone());
+                    if sample_type.as_deref() == Some(essence(&t).as_str()) {
+                        if let Some(example) = &sample {
+                            media.insert("example".into(), example.clone());
+                        }
+                    }
+                    (t, Value::Object(media))
+                })
                 .collect();
             if !content.is_empty() {
                 resp.insert("content".into(), Value::Object(content));
@@ -204,7 +337,36 @@ fn operation(d: &EndpointDescription, has_request: bool) -> Value {
         }
         responses.insert(r.status.to_string(), Value::Object(resp));
     }
-    op.insert("responses".into(), Value::Object(responses));
+    if !responses.contains_key("200") {
+        responses.insert(
+            "200".into(),
+            json!({
+                "description": "OK with an internal error object: happens when the request succeeds but the data is invalid (the documented answer above is the success).",
+                "content": error_content(),
+                SOURCE: source(AGENTS_PAGE, "Errors", Some("Happens when the request succeeds but the data is invalid. For example, a required parameter is missing.")),
+            }),
+        );
+    }
+    responses.insert(
+        "400".into(),
+        json!({
+            "description": "Bad Request: happens when the request is malformed (the agents page's `contactEntityId=glops`).",
+            "content": error_result_content(),
+            SOURCE: source(AGENTS_PAGE, "Errors", Some("Happens when the request is malformed.")),
+        }),
+    );
+    responses.insert(
+        "401".into(),
+        json!({
+            "description": "Unauthorized: no valid credentials (Basic, SoTicket, Bearer, or the session cookie with its X-XSRF-TOKEN).",
+            "content": error_result_content(),
+            SOURCE: source("use-x-xsrf-token.md", "Cross site request forgery token", Some("will return HTTP error 401 Unauthorized.")),
+        }),
+    );
+    responses
+}
+
+fn security(d: &EndpointDescription) -> Vec<Value> {
     let mut security: Vec<Value> = d
         .auth_schemes
         .iter()
@@ -214,25 +376,323 @@ fn operation(d: &EndpointDescription, has_request: bool) -> Value {
     if d.xsrf_header.is_some() {
         security.push(json!({"XSRF": []}));
     }
+    security
+}
+
+/// The documented POST.
+fn operation(e: &DerivedEndpoint, form_schema: Option<&str>) -> Value {
+    let d = &e.description;
+    let page = page_of(e);
+    let mut op = Map::new();
+    op.insert("operationId".into(), json!(d.uid));
+    op.insert("summary".into(), json!(d.title));
+    let mut description = d.summary.join("\n\n");
+    if let Some(r) = &d.restriction {
+        description.push_str(&format!("\n\nOnline Restricted: {r}"));
+    }
+    op.insert("description".into(), json!(description));
+    op.insert(SOURCE.into(), source(&page, &d.title, None));
+    let params = parameters(d, &page);
+    if !params.is_empty() {
+        op.insert("parameters".into(), Value::Array(params));
+    }
+    if e.request_schema.is_some() {
+        op.insert("requestBody".into(), request_body(d, &page, form_schema));
+    }
+    op.insert("responses".into(), Value::Object(responses(d, &page)));
+    let security = security(d);
     if !security.is_empty() {
         op.insert("security".into(), Value::Array(security));
     }
     Value::Object(op)
 }
 
+/// `GET` on an agent path: "GET this to get a description of the call".
+fn describe_operation(e: &DerivedEndpoint) -> Value {
+    let d = &e.description;
+    json!({
+        "operationId": format!("{}.describe", d.uid),
+        "summary": format!("Description of {}", d.title),
+        "description": "A description of the call, for people. The method is not invoked using GET.",
+        SOURCE: source(AGENTS_PAGE, "GET vs. POST", Some("GET this to get a description of the call.")),
+        "responses": {
+            "200": {
+                "description": "The call described.",
+                "content": {"text/plain": {"schema": {"type": "string"}}},
+            },
+        },
+    })
+}
+
+/// The members every carrier inherits from `Carrier` (SuperOffice.WebApi.Data.Carrier.yml,
+/// "Base class for carrier objects Implementing common carrier properties"): rights the
+/// server computes. Requests leave them out (the older SaveUserGroup page's sample request
+/// sends none), and the server ignores them.
+const CARRIER_BASE_MEMBERS: &[&str] = &["TableRight", "FieldProperties"];
+
+/// Applies `f` to the property map of the root and of every `$defs` entry.
+fn each_property_map(schema: &mut Value, f: &dyn Fn(&mut Map<String, Value>)) {
+    if let Some(Value::Object(props)) = schema.get_mut("properties") {
+        f(props);
+    }
+    if let Some(Value::Object(defs)) = schema.get_mut("$defs") {
+        for d in defs.values_mut() {
+            if let Some(Value::Object(props)) = d.get_mut("properties") {
+                f(props);
+            }
+        }
+    }
+}
+
+/// A string member of a request holds only characters XML 1.0 can carry: the API answers
+/// XML too ("The API supports both JSON and XML responses"), so a value it could not
+/// write back may be refused.
+fn xml_representable(props: &mut Map<String, Value>) {
+    for p in props.values_mut() {
+        let is_string = match p.get("type") {
+            Some(Value::String(t)) => t == "string",
+            Some(Value::Array(ts)) => ts.iter().any(|t| t == "string"),
+            _ => false,
+        };
+        if is_string {
+            if let Value::Object(m) = p {
+                m.insert("pattern".into(), json!(XML_CHARS));
+                m.insert(
+                    SOURCE.into(),
+                    source(
+                        "http-headers.md",
+                        "Content types",
+                        Some("The API supports both JSON and XML responses."),
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// Characters XML 1.0 allows (`Char`), as a pattern over the whole string.
+const XML_CHARS: &str = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\uFFFE\\uFFFF]*$";
+
+/// What every request variant says of its members: strings XML can carry, rights read-only.
+fn request_members(props: &mut Map<String, Value>) {
+    xml_representable(props);
+    mark_rights_read_only(props);
+}
+
+fn mark_rights_read_only(props: &mut Map<String, Value>) {
+    for name in CARRIER_BASE_MEMBERS {
+        if let Some(Value::Object(p)) = props.get_mut(*name) {
+            p.insert("readOnly".into(), json!(true));
+            p.insert(
+                SOURCE.into(),
+                source(
+                    "SuperOffice.WebApi.Data.Carrier.yml",
+                    name,
+                    Some("Base class for carrier objects Implementing common carrier properties"),
+                ),
+            );
+        }
+    }
+}
+
+/// The JSON request: the documented shape, the carriers' rights read-only.
+fn request_json(request: &Value) -> Value {
+    let mut r = request.clone();
+    each_property_map(&mut r, &request_members);
+    r
+}
+
+/// The `application/merge-patch+json` request: a member may also be null, which RFC 7396
+/// reads as "remove the member" (here: not sent).
+fn request_merge_patch(request: &Value) -> Value {
+    let mut r = request_json(request);
+    each_property_map(&mut r, &|props| {
+        for p in props.values_mut() {
+            if !p.get("readOnly").is_some_and(|v| v == true) {
+                *p = super::types::nullable(std::mem::take(p));
+            }
+        }
+    });
+    r
+}
+
+/// A boolean leaf of a text body (XML, form): `true`/`false` or xs:boolean's `1`/`0`.
+fn text_boolean(schema: &mut Value) {
+    if schema.get("type").is_some_and(|t| t == "boolean") {
+        if let Value::Object(m) = schema {
+            m.remove("type");
+            m.insert(
+                "anyOf".into(),
+                json!([{"type": "boolean"}, {"enum": [0, 1]}]),
+            );
+        }
+    }
+}
+
+/// The XML request: XML has no null (an element is there or not), so every `null`
+/// alternative goes; the root element is the body's name on the page (`request`), the root
+/// the suite sends first.
+fn request_xml(request: &Value, body_name: &str) -> Value {
+    fn strip_null(v: &mut Value) {
+        match v {
+            Value::Object(m) => {
+                if let Some(Value::Array(ts)) = m.get_mut("type") {
+                    ts.retain(|t| t != "null");
+                    if let [one] = ts.as_slice() {
+                        let one = one.clone();
+                        m.insert("type".into(), one);
+                    }
+                }
+                if let Some(Value::Array(alts)) = m.get_mut("anyOf") {
+                    alts.retain(|a| a != &json!({"type": "null"}));
+                    if alts.len() == 1 {
+                        if let Some(Value::Object(only)) = alts.pop() {
+                            m.remove("anyOf");
+                            for (k, v) in only {
+                                m.entry(k).or_insert(v);
+                            }
+                        }
+                    }
+                }
+                m.values_mut().for_each(strip_null);
+            }
+            Value::Array(a) => a.iter_mut().for_each(strip_null),
+            _ => {}
+        }
+    }
+    let mut r = request.clone();
+    strip_null(&mut r);
+    each_property_map(&mut r, &|props| {
+        props.values_mut().for_each(text_boolean);
+        request_members(props);
+    });
+    if let Value::Object(m) = &mut r {
+        let array = m.get("type").is_some_and(|t| t == "array");
+        if array {
+            // A list of keys as DataContractSerializer writes `int[]`: one `<int>` each.
+            m.insert("xml".into(), json!({"name": body_name, "wrapped": true}));
+            if let Some(Value::Object(items)) = m.get_mut("items") {
+                if items.get("type").is_some_and(|t| t == "integer") {
+                    items.insert("xml".into(), json!({"name": "int"}));
+                }
+            }
+        } else {
+            m.insert("xml".into(), json!({"name": body_name}));
+        }
+    }
+    r
+}
+
+/// The form body the suite sends first, as a flat object: a carrier property's members
+/// under dotted names (`UserGroup.Value`), other properties as they are. Forms cannot say
+/// null, and carry no nested objects (rights) at all.
+fn form_schema(request: &Value) -> Option<Value> {
+    let defs = request.get("$defs").and_then(Value::as_object);
+    let props = request.get("properties")?.as_object()?;
+    let def_of = |schema: &Value| -> Option<&Map<String, Value>> {
+        let name = ref_name(schema)?;
+        defs?.get(name)?.get("properties")?.as_object()
+    };
+    let mut flat = Map::new();
+    for (name, schema) in props {
+        match def_of(schema) {
+            Some(members) => {
+                for (member, m) in members {
+                    if let Some(leaf) = form_leaf(m) {
+                        flat.insert(format!("{name}.{member}"), leaf);
+                    }
+                }
+            }
+            None => {
+                if let Some(leaf) = form_leaf(schema) {
+                    flat.insert(name.clone(), leaf);
+                }
+            }
+        }
+    }
+    xml_representable(&mut flat);
+    Some(json!({
+        "type": "object",
+        "properties": flat,
+        "description": "The form the suite sends first: the request's carrier members as `Carrier.Member=value` (ASP.NET's dotted binding; the bracket style `Carrier[Member]` is the suite's second form). The page lists the type but not how it binds.",
+    }))
+}
+
+/// The `$defs` name a schema refers to, directly or as the first `anyOf` alternative.
+fn ref_name(schema: &Value) -> Option<&str> {
+    if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
+        return r.strip_prefix("#/$defs/");
+    }
+    schema
+        .get("anyOf")?
+        .as_array()?
+        .iter()
+        .find_map(|a| a.get("$ref")?.as_str()?.strip_prefix("#/$defs/"))
+}
+
+/// A primitive member as a form value: its type without null (a form leaves a null out).
+fn form_leaf(schema: &Value) -> Option<Value> {
+    if ref_name(schema).is_some() {
+        return None;
+    }
+    let mut leaf = schema.clone();
+    let obj = leaf.as_object_mut()?;
+    match obj.get("type").cloned() {
+        Some(Value::Array(ts)) => {
+            let kept: Vec<Value> = ts.into_iter().filter(|t| t != "null").collect();
+            match kept.as_slice() {
+                [one] => {
+                    obj.insert("type".into(), one.clone());
+                }
+                _ => {
+                    obj.insert("type".into(), Value::Array(kept));
+                }
+            }
+        }
+        Some(Value::String(_)) => {}
+        _ => return None,
+    }
+    text_boolean(&mut leaf);
+    Some(leaf)
+}
+
 /// The OpenAPI 3.1 document of every derived endpoint.
 pub fn document(derivation: &Derivation) -> Result<Value, String> {
     let mut docs = Vec::new();
-    for part in ["response", "request"] {
+    for part in [
+        "response",
+        "request",
+        "request-merge-patch",
+        "request-xml",
+        "response-select",
+    ] {
         for e in &derivation.endpoints {
-            let schema = if part == "response" {
-                Some(&e.response_schema)
-            } else {
-                e.request_schema.as_ref()
+            let d = &e.description;
+            let schema = match part {
+                "response" => Some(Cow::Borrowed(&e.response_schema)),
+                "request" => e
+                    .request_schema
+                    .as_ref()
+                    .map(|r| Cow::Owned(request_json(r))),
+                "request-xml" if d.request_content_types.iter().any(|t| is_xml(t)) => {
+                    e.request_schema.as_ref().map(|r| {
+                        let name = d
+                            .request_body
+                            .as_ref()
+                            .map_or("request", |b| b.name.as_str());
+                        Cow::Owned(request_xml(r, name))
+                    })
+                }
+                "request-xml" => None,
+                "request-merge-patch" => e
+                    .request_schema
+                    .as_ref()
+                    .map(|r| Cow::Owned(request_merge_patch(r))),
+                _ => Some(Cow::Borrowed(&e.response_select_schema)),
             };
             if let Some(schema) = schema {
                 docs.push(Doc {
-                    uid: &e.description.uid,
+                    uid: &d.uid,
                     part,
                     schema,
                 });
@@ -241,7 +701,7 @@ pub fn document(derivation: &Derivation) -> Result<Value, String> {
     }
     let (mut schemas, names) = components(&docs);
     for (doc, names) in docs.iter().zip(&names) {
-        let mut root = rewrite(doc.schema, names);
+        let mut root = rewrite(&doc.schema, names);
         if let Some(m) = root.as_object_mut() {
             m.remove("$schema");
             m.remove("$id");
@@ -250,6 +710,43 @@ pub fn document(derivation: &Derivation) -> Result<Value, String> {
         let key = format!("{}.{}", doc.uid, doc.part);
         if schemas.insert(key.clone(), root).is_some() {
             return Err(format!("two schemas would be named `{key}` in components"));
+        }
+    }
+
+    schemas.insert(
+        AGENT_ERROR.to_string(),
+        json!({
+            "title": AGENT_ERROR,
+            "description": "The error object the agents page shows (\"200 OK with an internal error object\"); servers add members of their own (the product's 401 body has `Error`, `ErrorType`, `ErrorSource`).",
+            "type": "object",
+            "properties": {
+                "Message": {"type": "string"},
+                "MessageDetail": {"type": ["string", "null"]},
+            },
+            // What tells it from a carrier: the page's sample has both members; a carrier
+            // has no `Message`.
+            "required": ["Message"],
+            "example": {
+                "Message": "The request is invalid.",
+                "MessageDetail": "The parameters dictionary contains a null entry for parameter 'contactEntityId'.",
+            },
+            SOURCE: source(AGENTS_PAGE, "Errors", Some("Happens when the request succeeds but the data is invalid. For example, a required parameter is missing.")),
+        }),
+    );
+    // Where the docs show XML, element names are the carriers' and properties' own.
+    for e in &derivation.endpoints {
+        if let Some(c) = &e.description.response_body.carrier {
+            if let Some(Value::Object(m)) = schemas.get_mut(c) {
+                m.insert("xml".into(), json!({"name": c}));
+                m.insert(
+                    SOURCE.into(),
+                    source(
+                        "http-headers.md",
+                        "XML",
+                        Some("Returns an XML representation of the contact:"),
+                    ),
+                );
+            }
         }
     }
 
@@ -264,7 +761,21 @@ pub fn document(derivation: &Derivation) -> Result<Value, String> {
                 d.method, d.path, d.uid
             ));
         }
-        item.insert(method, operation(d, e.request_schema.is_some()));
+        let form = match (
+            &e.request_schema,
+            d.request_content_types.iter().any(|t| is_form(t)),
+        ) {
+            (Some(request), true) => form_schema(request).map(|f| {
+                let name = format!("{}.request-form", d.uid);
+                schemas.insert(name.clone(), f);
+                name
+            }),
+            _ => None,
+        };
+        item.insert(method.clone(), operation(e, form.as_deref()));
+        if method == "post" && super::is_agent_path(&d.path) && !item.contains_key("get") {
+            item.insert("get".into(), describe_operation(e));
+        }
     }
 
     Ok(json!({
@@ -323,12 +834,12 @@ mod tests {
             Doc {
                 uid: "u",
                 part: "response",
-                schema: &resp,
+                schema: Cow::Borrowed(&resp),
             },
             Doc {
                 uid: "u",
                 part: "request",
-                schema: &req,
+                schema: Cow::Borrowed(&req),
             },
         ];
         let (comps, names) = components(&docs);
@@ -351,12 +862,12 @@ mod tests {
             Doc {
                 uid: "u1",
                 part: "response",
-                schema: &one,
+                schema: Cow::Borrowed(&one),
             },
             Doc {
                 uid: "u2",
                 part: "response",
-                schema: &two,
+                schema: Cow::Borrowed(&two),
             },
         ];
         let (comps, names) = components(&docs);

@@ -118,9 +118,14 @@ fn response_array_with_nested_carriers() {
         e.description.response_body.carrier.as_deref(),
         Some("UserGroup")
     );
+    // The documented answer, or the agents' NULL result.
+    assert!(valid(&e.response_schema, &Value::Null));
+    assert_eq!(e.response_schema["anyOf"][0]["type"], "array");
+    assert_eq!(
+        e.response_schema["anyOf"][0]["items"]["$ref"],
+        "#/$defs/UserGroup"
+    );
     let s = &e.response_schema;
-    assert_eq!(s["type"], "array");
-    assert_eq!(s["items"]["$ref"], "#/$defs/UserGroup");
     for def in [
         "UserGroup",
         "TableRight",
@@ -223,7 +228,7 @@ fn blank_type_cell_without_carrier_pages() {
     let (e, warnings) = one(&[md(page_with(&format!(
         "## Response: \n\n{OK}\nResponse body: \n\n| Property Name | Type |  Description |\n|---|---|---|\n| Id | int32 | Primary key |\n| Thing |  |  |\n"
     )))]);
-    let s = &e.response_schema;
+    let s = &e.response_schema["anyOf"][0];
     assert_eq!(e.description.response_body.carrier, None);
     assert_eq!(s["type"], "object");
     assert_eq!(s["properties"]["Thing"], json!({}));
@@ -291,23 +296,40 @@ fn no_content_response() {
 }
 
 #[test]
-fn open_request_body_without_table() {
+fn primary_keys_request_body() {
     let (e, warnings) = one(&[md(page_with(&format!(
         "## Request Body: userGroupIds \n\nThe primary keys. \n\n\n## Response:array\n\n{OK}\n### Response body: array\n\n| Property Name | Type |  Description |\n|---|---|---|\n| Id | int32 | Primary key |\n"
     )))]);
     let r = e.request_schema.expect("request");
     assert!(valid(&r, &json!([1, 2, 3])));
+    assert!(!valid(&r, &json!([1, null])));
+    assert!(!valid(&r, &json!({"userGroupIds": [1]})));
+    assert!(!valid(&r, &json!([2147483648i64])));
     assert!(r["description"]
         .as_str()
         .unwrap_or("")
         .contains("The primary keys."));
-    assert!(warnings
-        .iter()
-        .any(|w| w.message.contains("`userGroupIds` has no property table")));
+    assert!(warnings.is_empty(), "{warnings:?}");
     assert_eq!(
         e.description.request_body.as_ref().map(|b| b.name.as_str()),
         Some("userGroupIds")
     );
+}
+
+#[test]
+fn open_request_body_without_table() {
+    let (e, warnings) = one(&[md(page_with(&format!(
+        "## Request Body: things \n\nWhatever you like. \n\n\n## Response:array\n\n{OK}\n### Response body: array\n\n| Property Name | Type |  Description |\n|---|---|---|\n| Id | int32 | Primary key |\n"
+    )))]);
+    let r = e.request_schema.expect("request");
+    assert!(valid(&r, &json!([1, 2, 3])) && valid(&r, &json!({"a": null})));
+    assert!(r["description"]
+        .as_str()
+        .unwrap_or("")
+        .contains("Whatever you like."));
+    assert!(warnings
+        .iter()
+        .any(|w| w.message.contains("`things` has no property table")));
 }
 
 #[test]
@@ -451,6 +473,9 @@ fn response_object_carrier_named_in_its_description() {
         e.description.response_body.carrier.as_deref(),
         Some("UserGroup")
     );
-    assert_eq!(e.response_schema["$ref"], "#/$defs/UserGroup");
+    assert_eq!(e.response_schema["anyOf"][0]["$ref"], "#/$defs/UserGroup");
+    assert_eq!(e.response_schema["anyOf"][1], json!({"type": "null"}));
     assert!(valid(&e.response_schema, &usergroup()));
+    assert!(valid(&e.response_schema, &Value::Null));
+    assert!(!valid(&e.response_schema, &json!({"Id": 1})));
 }
