@@ -37,7 +37,7 @@ const DELETED_QUOTE: &str =
 const ID_QUOTE: &str = "| Id | int32 | Primary key |";
 const MISSING_401_QUOTE: &str = "will return HTTP error 401 Unauthorized.";
 
-pub const CATALOGUE: [Entry; 71] = [
+pub const CATALOGUE: [Entry; 72] = [
     Entry {
         fault: Fault::AuthBasicRefused,
         id: "auth_basic_refused",
@@ -747,5 +747,15 @@ pub const CATALOGUE: [Entry; 71] = [
         page: "v1UserAgent_CreateUserGroup.md",
         section: "POST Agents/User/CreateUserGroup",
         quote: "Create UserGroup (Rank is assigned to the highest rank)",
+    },
+    Entry {
+        fault: Fault::SaveAnswersErrorObject,
+        id: "save_answers_error_object",
+        level: Must,
+        concern: "persistence",
+        description: "every save is answered 200 with the agents' internal error object (`{\"Message\": ...}`) and nothing is stored",
+        page: "v1UserAgent_SaveUserGroup.current.md",
+        section: "POST Agents/User/SaveUserGroup",
+        quote: "Save a user group.",
     },
 ];

@@ -133,6 +133,9 @@ pub enum Fault {
     /// CreateUserGroup answers the NULL result (`null`, 200), as a CreateDefault that
     /// fails and swallows its error would.
     CreateAnswersNull,
+    /// SaveUserGroup answers every save with the agents' internal error object (200) and
+    /// stores nothing, as an agent turning its exception into that object would.
+    SaveAnswersErrorObject,
 }
 
 /// What a fault is, for the self-test table.
@@ -631,6 +634,11 @@ impl Fault {
             }
             (Fault::ListIgnoresIds, AgentRequest::GetList { .. }) => Ok(Outcome::Many(vec![])),
             (Fault::CreateAnswersNull, AgentRequest::Create) => Ok(Outcome::Nothing),
+            (Fault::SaveAnswersErrorObject, AgentRequest::Save(_)) => Err(ApiError::new(
+                StatusCode::OK,
+                "An error has occurred.",
+                "fault save_answers_error_object",
+            )),
             (Fault::DeleteIgnored, AgentRequest::Delete { .. }) => Ok(Outcome::NoContent),
             (Fault::DeleteWrongGroup, AgentRequest::Delete { delete, move_to }) => {
                 operation::execute(

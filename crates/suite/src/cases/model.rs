@@ -202,13 +202,14 @@ pub enum StatusPattern {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum BodyExpect {
-    /// The endpoint's answer, validated against the derived schema, and not the NULL
-    /// result: the call succeeds and has something to return (check `not_null`).
+    /// The endpoint's answer, validated against the derived schema, and neither the NULL
+    /// result nor the internal error object: the call succeeds and has something to return
+    /// (check `has_result`).
     #[default]
     Carrier,
     /// The endpoint's answer, validated against the derived schema, which admits the NULL
-    /// result: here the call may have nothing to return. An empty body or a 204 counts as
-    /// nothing returned.
+    /// result and the internal error object: here the call may have nothing to return. An
+    /// empty body or a 204 counts as nothing returned.
     MayBeNull,
     /// Anything (the body is reported, not checked).
     Any,

@@ -33,10 +33,10 @@ pub enum Intrinsic {
     /// answer is in that very type, parameters aside; wildcards and ties accept any
     /// listed type of the family (`media_family` checks that).
     MediaType,
-    /// A call that succeeds with something to return does not answer the NULL result
-    /// (the agents' sign of a failed call). Cases whose call may have nothing to return
-    /// say `expect.body = "may-be-null"`.
-    NotNull,
+    /// A call that succeeds with something to return answers it: not the NULL result
+    /// (the agents' sign of a failed call) nor the internal error object. Cases whose call
+    /// may have nothing to return say `expect.body = "may-be-null"`.
+    HasResult,
 }
 
 impl Intrinsic {
@@ -49,7 +49,7 @@ impl Intrinsic {
         Intrinsic::Setup,
         Intrinsic::NoServerError,
         Intrinsic::MediaType,
-        Intrinsic::NotNull,
+        Intrinsic::HasResult,
     ];
 
     /// Whether a case's level caps this check's (all but `answers`, `setup` and
@@ -71,7 +71,7 @@ impl Intrinsic {
             Intrinsic::Setup => "setup",
             Intrinsic::NoServerError => "no_server_error",
             Intrinsic::MediaType => "media_type",
-            Intrinsic::NotNull => "not_null",
+            Intrinsic::HasResult => "has_result",
         }
     }
 }

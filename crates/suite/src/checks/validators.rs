@@ -13,6 +13,8 @@ pub struct EndpointValidators {
 
 pub struct Validators {
     by_uid: BTreeMap<String, EndpointValidators>,
+    /// The agents' internal error object (`schema::agent_error_def`).
+    agent_error: Validator,
 }
 
 fn compile(uid: &str, which: &str, schema: &Value) -> Result<Validator, String> {
@@ -34,7 +36,21 @@ impl Validators {
                 },
             );
         }
-        Ok(Validators { by_uid })
+        let agent_error = compile(
+            "agents",
+            "internal error object",
+            &crate::schema::agent_error_def(),
+        )?;
+        Ok(Validators {
+            by_uid,
+            agent_error,
+        })
+    }
+
+    /// Whether `value` is the agents' internal error object (a message and only error
+    /// members: no carrier is one).
+    pub fn is_agent_error(&self, value: &Value) -> bool {
+        self.agent_error.is_valid(value)
     }
 
     pub fn get(&self, uid: &str) -> Option<&EndpointValidators> {

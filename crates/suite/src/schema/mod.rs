@@ -353,11 +353,44 @@ fn select_variant(schema: &Value) -> Value {
         alts.iter_mut().for_each(nullify_root);
     }
     if let Some(Value::Object(defs)) = s.get_mut("$defs") {
-        for d in defs.values_mut() {
-            nullify_props(d);
+        for (name, d) in defs.iter_mut() {
+            if name != AGENT_ERROR {
+                nullify_props(d);
+            }
         }
     }
     s
+}
+
+/// The `$defs` name of the agents' internal error object.
+pub const AGENT_ERROR: &str = "AgentError";
+
+/// The internal error object of agents-webapi.md § Errors ("200 OK with an internal error
+/// object", `{"Message": "The request is invalid.", "MessageDetail": "..."}`): the members
+/// of ASP.NET Web API 2's HttpError, the product's own (`Error`, `ErrorType`,
+/// `ErrorMessage`, `ErrorSource`), and nothing else, so that no carrier is taken for one.
+pub fn agent_error_def() -> Value {
+    let text = json!({"type": ["string", "null"]});
+    json!({
+        "title": AGENT_ERROR,
+        "description": "The internal error object the agents page shows under \"200 OK with an internal error object\" (\"Happens when the request succeeds but the data is invalid\"): a message, and only error members (ASP.NET Web API 2's HttpError, the product's Error/ErrorType/ErrorMessage/ErrorSource).",
+        "type": "object",
+        "properties": {
+            "Message": {"type": "string"},
+            "MessageDetail": text,
+            "ExceptionMessage": text,
+            "ExceptionType": text,
+            "StackTrace": text,
+            "InnerException": {},
+            "ModelState": {},
+            "Error": {"type": ["boolean", "null"]},
+            "ErrorType": text,
+            "ErrorMessage": {"type": "string"},
+            "ErrorSource": text,
+        },
+        "anyOf": [{"required": ["Message"]}, {"required": ["ErrorMessage"]}],
+        "additionalProperties": false,
+    })
 }
 
 /// A request body with no property table whose text is "The primary key(s)." (the
@@ -494,15 +527,19 @@ pub fn derive_page(
     // "The agents do not return HTTP errors - a failed call will return NULL instead" and
     // "HTTP 200 OK - with a NULL result" (agents-webapi.md): an agent's answer may be null.
     let agent = is_agent_path(&page.path);
-    // Spelled as an `anyOf` even where a type list would do: the documented answer and
-    // the NULL result side by side (and Schemathesis 4.32's link inference reads only this).
+    // The agents page also shows "200 OK with an internal error object". Spelled as an
+    // `anyOf` even where a type list would do: the three answers side by side (and
+    // Schemathesis 4.32's link inference reads only this).
     let root = match (agent, &shape) {
         (true, BodyShape::None) => root,
-        (true, _) => json!({"anyOf": [root, {"type": "null"}]}),
+        (true, _) => {
+            rb.defs.insert(AGENT_ERROR.to_string(), agent_error_def());
+            json!({"anyOf": [root, {"type": "null"}, def_ref(AGENT_ERROR)]})
+        }
         (false, _) => root,
     };
     let null_words = if agent && !matches!(shape, BodyShape::None) {
-        " or the NULL result (agents-webapi.md: \"a failed call will return NULL instead\"; \"HTTP 200 OK - with a NULL result: Happens when the request succeeds but there is nothing to return\")"
+        ", the NULL result or the internal error object (agents-webapi.md: \"a failed call will return NULL instead\"; \"HTTP 200 OK - with a NULL result: Happens when the request succeeds but there is nothing to return\"; \"You may also get a 200 OK with an internal error object\")"
     } else {
         ""
     };

@@ -133,8 +133,7 @@ fn source(page: &str, section: &str, quote: Option<&str>) -> Value {
 
 const SOURCE: &str = "x-soconform-source";
 const AGENTS_PAGE: &str = "agents-webapi.md";
-/// The error object the agents page shows ("200 OK with an internal error object").
-const AGENT_ERROR: &str = "AgentError";
+use super::AGENT_ERROR;
 
 fn security_name(scheme: &str) -> Option<&'static str> {
     match scheme.to_ascii_lowercase().as_str() {
@@ -310,10 +309,9 @@ fn responses(d: &EndpointDescription, page: &str) -> Map<String, Value> {
             if select {
                 alternatives.push(schema_ref(&format!("{}.response-select", d.uid)));
             }
-            alternatives.push(schema_ref(AGENT_ERROR));
             let schema = json!({
                 "anyOf": alternatives,
-                "description": "The documented answer (with `$select`, its select variant: \"Other fields are then nulled out\"), which may be the NULL result, or the internal error object the agents page shows under 200 OK.",
+                "description": "The documented answer (with `$select`, its select variant: \"Other fields are then nulled out\"), the NULL result, or the internal error object the agents page shows under 200 OK.",
                 SOURCE: source(AGENTS_PAGE, "Errors", Some("You may also get a 200 OK with an internal error object.")),
             });
             let sample_type = sample_content_type(&d.sample_response);
@@ -713,26 +711,11 @@ pub fn document(derivation: &Derivation) -> Result<Value, String> {
         }
     }
 
-    schemas.insert(
-        AGENT_ERROR.to_string(),
-        json!({
-            "title": AGENT_ERROR,
-            "description": "The error object the agents page shows (\"200 OK with an internal error object\"); servers add members of their own (the product's 401 body has `Error`, `ErrorType`, `ErrorSource`).",
-            "type": "object",
-            "properties": {
-                "Message": {"type": "string"},
-                "MessageDetail": {"type": ["string", "null"]},
-            },
-            // What tells it from a carrier: the page's sample has both members; a carrier
-            // has no `Message`.
-            "required": ["Message"],
-            "example": {
-                "Message": "The request is invalid.",
-                "MessageDetail": "The parameters dictionary contains a null entry for parameter 'contactEntityId'.",
-            },
-            SOURCE: source(AGENTS_PAGE, "Errors", Some("Happens when the request succeeds but the data is invalid. For example, a required parameter is missing.")),
-        }),
-    );
+    // Every agent response schema defines it; a derivation without one still needs it for
+    // the 200 of calls whose success is another status.
+    schemas
+        .entry(AGENT_ERROR.to_string())
+        .or_insert_with(super::agent_error_def);
     // Where the docs show XML, element names are the carriers' and properties' own.
     for e in &derivation.endpoints {
         if let Some(c) = &e.description.response_body.carrier {

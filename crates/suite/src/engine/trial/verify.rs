@@ -124,15 +124,27 @@ fn body(
         }
     };
     st.intrinsic(Intrinsic::BodyDecodes, Ok(()));
-    // The schema admits the NULL result; whether this call may answer it is the case's.
-    if decoded.value.is_null() && !null_ok {
-        st.intrinsic(
-            Intrinsic::NotNull,
+    // The schema admits the NULL result and the internal error object; whether this call
+    // may answer them is the case's.
+    if !null_ok {
+        let expected = || endpoint_answer(endpoint);
+        let outcome = if decoded.value.is_null() {
             Err(format!(
                 "expected {}, got the NULL result (`null`), the agents' answer to a failed call",
-                endpoint_answer(endpoint)
-            )),
-        );
+                expected()
+            ))
+        } else if st.engine.validators.is_agent_error(&decoded.value) {
+            let text = decoded.value.to_string();
+            let shown: String = text.chars().take(200).collect();
+            Err(format!(
+                "expected {}, got the agents' internal error object: {shown}{}",
+                expected(),
+                if shown.len() < text.len() { "..." } else { "" }
+            ))
+        } else {
+            Ok(())
+        };
+        st.intrinsic(Intrinsic::HasResult, outcome);
     }
     let Some(v) = st.engine.validators.get(&endpoint.description.uid) else {
         return Some(decoded.value);
