@@ -7,8 +7,45 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 
 pub struct EndpointValidators {
-    pub response: Validator,
-    pub select: Validator,
+    pub response: ResponseValidator,
+    pub select: ResponseValidator,
+}
+
+/// A response schema, and for its messages the documented answer alone: an agent's schema
+/// is `anyOf` [answer, NULL, internal error object], whose own error ("not valid under any
+/// of the schemas") would hide which property is wrong.
+pub struct ResponseValidator {
+    pub all: Validator,
+    documented: Option<Validator>,
+}
+
+impl ResponseValidator {
+    fn compile(uid: &str, which: &str, schema: &Value) -> Result<Self, String> {
+        let documented = match documented_answer(schema) {
+            Some(d) => Some(compile(uid, which, &d)?),
+            None => None,
+        };
+        Ok(ResponseValidator {
+            all: compile(uid, which, schema)?,
+            documented,
+        })
+    }
+}
+
+/// The schema with its root `anyOf` cut to the first alternative (the documented answer),
+/// `$defs` kept; `None` when the root has no `anyOf`.
+fn documented_answer(schema: &Value) -> Option<Value> {
+    let mut s = schema.as_object()?.clone();
+    let first = match s.remove("anyOf")? {
+        Value::Array(alts) => alts.into_iter().next()?,
+        _ => return None,
+    };
+    if let Value::Object(first) = first {
+        for (k, v) in first {
+            s.insert(k, v);
+        }
+    }
+    Some(Value::Object(s))
 }
 
 pub struct Validators {
@@ -31,8 +68,8 @@ impl Validators {
             by_uid.insert(
                 uid.clone(),
                 EndpointValidators {
-                    response: compile(uid, "response", &ep.response_schema)?,
-                    select: compile(uid, "response-select", &ep.select_schema)?,
+                    response: ResponseValidator::compile(uid, "response", &ep.response_schema)?,
+                    select: ResponseValidator::compile(uid, "response-select", &ep.select_schema)?,
                 },
             );
         }
@@ -59,11 +96,20 @@ impl Validators {
 }
 
 /// Every schema error, one per line, with the instance path (`/Id: "5" is not of type
-/// "integer"`).
-pub fn validate(v: &Validator, value: &Value) -> Result<(), String> {
-    if v.is_valid(value) {
+/// "integer"`). A non-null answer the schema refuses is explained by the documented
+/// answer's schema (the NULL and error-object alternatives say nothing useful about it).
+pub fn validate(v: &ResponseValidator, value: &Value) -> Result<(), String> {
+    if v.all.is_valid(value) {
         return Ok(());
     }
+    let explain = match &v.documented {
+        Some(d) if !value.is_null() && !d.is_valid(value) => d,
+        _ => &v.all,
+    };
+    Err(errors(explain, value))
+}
+
+fn errors(v: &Validator, value: &Value) -> String {
     let errors: Vec<String> = v
         .iter_errors(value)
         .map(|e| {
@@ -78,5 +124,5 @@ pub fn validate(v: &Validator, value: &Value) -> Result<(), String> {
             )
         })
         .collect();
-    Err(errors.join("\n"))
+    errors.join("\n")
 }
