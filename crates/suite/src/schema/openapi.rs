@@ -1,11 +1,14 @@
 //! OpenAPI 3.1 export of derived endpoints, so that other tools (Schemathesis, Prism,
 //! Postman) read the same contract as the suite.
 //!
-//! One path item per endpoint; `components.schemas` holds every schema's `$defs` plus each
-//! endpoint's request and response roots (`<uid>.request`, `<uid>.response`). A def keeps
-//! its plain name (`UserGroup`) unless another schema defines the same name differently
-//! (request carriers have no `required`): then it is `UserGroup.request`, and as a last
-//! resort `UserGroup.<uid>.request`.
+//! One path item per endpoint (its documented POST and the GET that describes it);
+//! `components.schemas` holds every schema's `$defs` plus each endpoint's roots:
+//! `<uid>.response`, `<uid>.response-select`, and per request encoding `<uid>.request`
+//! (JSON), `<uid>.request-merge-patch`, `<uid>.request-xml` and `<uid>.request-form`. A def
+//! keeps its plain name (`UserGroup`) unless another schema defines the same name
+//! differently (request carriers have no `required`): then it is `UserGroup.request`, and
+//! as a last resort `UserGroup.<uid>.request`. Each part names its source in
+//! `x-soconform-source`.
 
 use super::types::{primitive_schema, DocType};
 use super::{Derivation, DerivedEndpoint, SCHEMA_DIALECT};
