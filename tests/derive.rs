@@ -562,9 +562,39 @@ fn openapi_document_has_the_paths_and_every_ref_resolves() {
     let schemes = &doc["components"]["securitySchemes"];
     assert_eq!(
         schemes["SoTicket"],
-        json!({"type": "http", "scheme": "SoTicket", "description": schemes["SoTicket"]["description"]})
+        json!({"type": "http", "scheme": "SoTicket", "description": schemes["SoTicket"]["description"], "x-soconform-source": schemes["SoTicket"]["x-soconform-source"]})
     );
+    for (name, scheme) in schemes.as_object().expect("schemes") {
+        assert!(
+            scheme["x-soconform-source"]["quote"].is_string(),
+            "security scheme {name} names its sentence"
+        );
+    }
     assert_eq!(schemes["XSRF"]["in"], "header");
+    // Every sentence the export cites from a page of spec/ is on that page, in its section.
+    let mut cited = Vec::new();
+    sources(&doc, &mut cited);
+    assert!(cited.len() > 30, "{} citations", cited.len());
+    for (page, section, quote) in &cited {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("spec")
+            .join(page);
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            assert!(
+                page.starts_with("RFC "),
+                "x-soconform-source names {page}, not in spec/"
+            );
+            continue;
+        };
+        if let Some(q) = quote {
+            assert!(text.contains(q.as_str()), "{page} does not say {q:?}");
+        }
+        let plain = section.trim_end_matches(':');
+        assert!(
+            text.contains(plain) || page.ends_with(".yml"),
+            "{page} has no section {section:?}"
+        );
+    }
     assert_eq!(schemes["XSRF"]["name"], "X-XSRF-TOKEN");
     let get = &doc["paths"]["/api/v1/Agents/User/GetUserGroup"]["post"];
     assert_eq!(get["parameters"][0]["name"], "userGroupId");
@@ -679,6 +709,24 @@ fn openapi_document_has_the_paths_and_every_ref_resolves() {
             .is_some(),
         "DeleteUserGroup's 200 with the internal error object"
     );
+}
+
+/// Every `x-soconform-source` in `v`: page, section and quote.
+fn sources(v: &Value, out: &mut Vec<(String, String, Option<String>)>) {
+    match v {
+        Value::Object(m) => {
+            if let Some(s) = m.get("x-soconform-source") {
+                out.push((
+                    s["page"].as_str().unwrap_or_default().to_string(),
+                    s["section"].as_str().unwrap_or_default().to_string(),
+                    s["quote"].as_str().map(str::to_string),
+                ));
+            }
+            m.values().for_each(|v| sources(v, out));
+        }
+        Value::Array(a) => a.iter().for_each(|v| sources(v, out)),
+        _ => {}
+    }
 }
 
 #[test]

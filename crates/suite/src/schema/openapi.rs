@@ -252,7 +252,7 @@ fn request_body(d: &EndpointDescription, page: &str, form_schema: Option<&str>) 
                     "schema".into(),
                     json!({
                         "anyOf": [schema_ref(&format!("{root}-merge-patch")), {"type": "null"}],
-                        SOURCE: source("RFC 7396", "2. Processing Merge Patch Documents", Some("Null values in the merge patch are given special meaning to indicate the removal of existing values in the target.")),
+                        SOURCE: source("RFC 7396", "1. Introduction", Some("Null values in the merge patch are given special meaning to indicate the removal of existing values in the target.")),
                     }),
                 );
             } else {
@@ -780,22 +780,26 @@ pub fn document(derivation: &Derivation) -> Result<Value, String> {
                     "type": "http",
                     "scheme": "basic",
                     "description": "`Authorization: Basic base64(username:password)`; onsite only.",
+                    SOURCE: source("web-services-index.md", "RESTful headers", Some("BASIC authentication: Base64 Encode SuperOffice username:password")),
                 },
                 "SoTicket": {
                     "type": "http",
                     "scheme": "SoTicket",
                     "description": "`Authorization: SoTicket <ticket>` (the docs also spell it SOTICKET and SOTicket); the ticket (7T:...) is sent as is.",
+                    SOURCE: source("web-services-index.md", "RESTful headers", Some("SOTICKET authentication. Pass the SuperOffice ticket (7T:abc123==) without any encoding.")),
                 },
                 "bearer": {
                     "type": "http",
                     "scheme": "bearer",
                     "description": "`Authorization: Bearer <access token>` from SuperID.",
+                    SOURCE: source("web-services-index.md", "RESTful headers", Some("BEARER authentication. Pass along an access token (7A:abc123==) from SuperID.")),
                 },
                 "XSRF": {
                     "type": "apiKey",
                     "in": "header",
                     "name": header::XSRF_TOKEN,
                     "description": "No Authorization header: the current session's XSRF token (from the XSRF-TOKEN cookie or the XSRF_TOKEN input field) plus the session cookie.",
+                    SOURCE: source("use-x-xsrf-token.md", "Cross site request forgery token", Some("You must add an X-XSRF-TOKEN header with the random value from the input field.")),
                 },
             },
         },
