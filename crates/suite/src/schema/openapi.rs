@@ -117,8 +117,11 @@ fn sample_content_type(s: &Option<HttpSample>) -> Option<String> {
         .map(|(_, v)| essence(v))
 }
 
-/// A sample's body as JSON, when it is JSON.
-fn sample_json(s: &Option<HttpSample>) -> Option<Value> {
+/// A sample's JSON body, as the example of `media_type` when the sample is in that type.
+fn sample_for(s: &Option<HttpSample>, media_type: &str) -> Option<Value> {
+    if sample_content_type(s)? != essence(media_type) {
+        return None;
+    }
     serde_json::from_str(s.as_ref()?.body.as_deref()?).ok()
 }
 
@@ -229,8 +232,6 @@ fn request_body(d: &EndpointDescription, page: &str, form_schema: Option<&str>) 
         .request_body
         .as_ref()
         .map_or("request", |b| b.name.as_str());
-    let sample_type = sample_content_type(&d.sample_request);
-    let sample = sample_json(&d.sample_request);
     let content: Map<String, Value> = types
         .into_iter()
         .map(|t| {
@@ -265,10 +266,8 @@ fn request_body(d: &EndpointDescription, page: &str, form_schema: Option<&str>) 
                     }),
                 );
             }
-            if sample_type.as_deref() == Some(essence(&t).as_str()) {
-                if let Some(example) = &sample {
-                    media.insert("example".into(), example.clone());
-                }
+            if let Some(example) = sample_for(&d.sample_request, &t) {
+                media.insert("example".into(), example);
             }
             (t, Value::Object(media))
         })
@@ -317,17 +316,13 @@ fn responses(d: &EndpointDescription, page: &str) -> Map<String, Value> {
                 "description": "The documented answer (with `$select`, its select variant: \"Other fields are then nulled out\"), the NULL result, or the internal error object the agents page shows under 200 OK.",
                 SOURCE: source(AGENTS_PAGE, "Errors", Some("You may also get a 200 OK with an internal error object.")),
             });
-            let sample_type = sample_content_type(&d.sample_response);
-            let sample = sample_json(&d.sample_response);
             let content: Map<String, Value> = types
                 .into_iter()
                 .map(|t| {
                     let mut media = Map::new();
                     media.insert("schema".into(), schema.clone());
-                    if sample_type.as_deref() == Some(essence(&t).as_str()) {
-                        if let Some(example) = &sample {
-                            media.insert("example".into(), example.clone());
-                        }
+                    if let Some(example) = sample_for(&d.sample_response, &t) {
+                        media.insert("example".into(), example);
                     }
                     (t, Value::Object(media))
                 })
