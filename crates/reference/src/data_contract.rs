@@ -28,14 +28,15 @@ const ORDER: [&str; 7] = [
     "Deleted",
 ];
 
-/// Reads a SaveUserGroup request as a DataContractSerializer does: the root must be
-/// `SaveUserGroup` in the contract namespace (anything else: 400, as model binding
-/// fails), and a carrier member out of contract order is skipped (read as not sent).
-pub fn read_save(text: &str) -> Result<Value, ApiError> {
+/// Reads an agent request object as a DataContractSerializer does: the root must be the
+/// method's name (`SaveUserGroup`, `DeleteUserGroup`, ...) in the contract namespace
+/// (anything else: 400, as model binding fails), and a carrier member out of contract
+/// order is skipped (read as not sent).
+pub fn read_request(method: &str, text: &str) -> Result<Value, ApiError> {
     let (root, ns) = root_of(text)?;
-    if root != "SaveUserGroup" || ns.as_deref() != Some(NS) {
+    if root != method || ns.as_deref() != Some(NS) {
         return Err(ApiError::bad_request(format!(
-            "Error in line 1 position 1. Expecting element 'SaveUserGroup' from namespace '{NS}'.. Encountered 'Element' with name '{}', namespace '{}'.",
+            "Error in line 1 position 1. Expecting element '{method}' from namespace '{NS}'.. Encountered 'Element' with name '{}', namespace '{}'.",
             root.chars().take(60).collect::<String>(),
             ns.unwrap_or_default().chars().take(80).collect::<String>()
         )));
@@ -51,6 +52,24 @@ pub fn read_save(text: &str) -> Result<Value, ApiError> {
         }
     }
     Ok(value)
+}
+
+/// Reads an `int[]` parameter as a DataContractSerializer does: only
+/// `<ArrayOfint xmlns="{ARRAYS}"><int>1</int>...</ArrayOfint>` holds keys. Any other
+/// document does not bind, and the parameter is null: no keys (an independent server's
+/// GetUserGroupList then answers `[]`, which the agents page allows).
+pub fn read_int_array(text: &str) -> Result<Value, ApiError> {
+    let (root, ns) = root_of(text)?;
+    if root != "ArrayOfint" || ns.as_deref() != Some(ARRAYS) {
+        return Ok(Value::Array(vec![]));
+    }
+    let (_, value) = crate::xml::parse(text)?;
+    let items = match value.get("int") {
+        Some(Value::Array(items)) => items.clone(),
+        Some(one) => vec![one.clone()],
+        None => vec![],
+    };
+    Ok(Value::Array(items))
 }
 
 /// The root element's local name and its default namespace (`xmlns="..."`).
@@ -195,22 +214,38 @@ mod tests {
         let ok = format!(
             "<SaveUserGroup xmlns=\"{NS}\" xmlns:i=\"{XSI}\"><UserGroup><TableRight i:nil=\"true\"/><Value>a</Value><Id>0</Id><Deleted>false</Deleted></UserGroup></SaveUserGroup>"
         );
-        let v = read_save(&ok).expect("the contract form");
+        let v = read_request("SaveUserGroup", &ok).expect("the contract form");
         assert_eq!(v["UserGroup"]["Value"], json!("a"));
         for wrong in [
             "<request><UserGroup><Value>a</Value></UserGroup></request>".to_string(),
             "<SaveUserGroup><UserGroup><Value>a</Value></UserGroup></SaveUserGroup>".to_string(),
             format!("<UserGroup xmlns=\"{NS}\"><Value>a</Value></UserGroup>"),
         ] {
-            let e = read_save(&wrong).expect_err(&wrong);
+            let e = read_request("SaveUserGroup", &wrong).expect_err(&wrong);
             assert_eq!(e.status.as_u16(), 400, "{wrong}");
         }
         // Out of order: Value after Id is skipped, as the serializer reads a sequence.
         let late = format!(
             "<SaveUserGroup xmlns=\"{NS}\"><UserGroup><Id>0</Id><Value>a</Value><Rank>2</Rank></UserGroup></SaveUserGroup>"
         );
-        let v = read_save(&late).expect("reads");
+        let v = read_request("SaveUserGroup", &late).expect("reads");
         assert_eq!(v["UserGroup"], json!({"Id": "0", "Rank": "2"}));
+    }
+
+    #[test]
+    fn keys_bind_only_as_array_of_int() {
+        let ok = format!("<ArrayOfint xmlns=\"{ARRAYS}\"><int>1071</int><int>7</int></ArrayOfint>");
+        assert_eq!(read_int_array(&ok).expect("reads"), json!(["1071", "7"]));
+        let one = format!("<ArrayOfint xmlns=\"{ARRAYS}\"><int>5</int></ArrayOfint>");
+        assert_eq!(read_int_array(&one).expect("reads"), json!(["5"]));
+        // Another root, item name or namespace binds as no keys (not a refusal).
+        for other in [
+            "<userGroupIds><item>1071</item></userGroupIds>".to_string(),
+            "<ArrayOfint><int>1071</int></ArrayOfint>".to_string(),
+            format!("<GetUserGroupList xmlns=\"{NS}\"><int>1</int></GetUserGroupList>"),
+        ] {
+            assert_eq!(read_int_array(&other).expect("binds"), json!([]), "{other}");
+        }
     }
 
     #[test]

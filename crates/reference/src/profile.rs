@@ -29,9 +29,10 @@ pub enum Profile {
     /// "ErrorMessage" or "Message": ..., "ErrorSource": ...}`), and no `WWW-Authenticate`
     /// challenge (no page mentions one).
     ProductErrors,
-    /// XML as a DataContractSerializer stack reads and writes it: a save's XML body only
-    /// in the contract form (root `SaveUserGroup` in the contract namespace, members in
-    /// contract order), XML answers with that namespace, `i:nil` and `a:KeyValueOf` pairs.
+    /// XML as a DataContractSerializer stack reads and writes it: an XML request object
+    /// only in the contract form (root the method's name in the contract namespace, members
+    /// in contract order), a list of keys only as `ArrayOfint` (any other list binds as no
+    /// keys), XML answers with that namespace, `i:nil` and `a:KeyValueOf` pairs.
     DataContract,
 }
 
@@ -67,7 +68,7 @@ impl Profile {
                 "error and 401 bodies shaped as the product's ({Error, ErrorType, ErrorMessage, ErrorSource}), no WWW-Authenticate"
             }
             Profile::DataContract => {
-                "XML as DataContractSerializer reads and writes it: saves only in the contract form (root SaveUserGroup, contract namespace and order), answers with xmlns, i:nil and a:KeyValueOf pairs"
+                "XML as DataContractSerializer reads and writes it: request objects only in the contract form (root the method, contract namespace and order), keys only as ArrayOfint (another list binds as none), answers with xmlns, i:nil and a:KeyValueOf pairs"
             }
         }
     }
@@ -111,8 +112,8 @@ impl Profile {
         decoded
     }
 
-    /// A save's XML body, when this profile reads it its own way (`DataContract`);
-    /// `None` leaves it to the reference reader.
+    /// An XML body, when this profile reads it its own way (`DataContract`); `None`
+    /// leaves it to the reference reader.
     pub fn read_contract(
         self,
         op: Operation,
@@ -125,14 +126,18 @@ impl Profile {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| crate::negotiate::body_type(v).ok())
             == Some(crate::negotiate::BodyType::Xml);
-        if self != Profile::DataContract || op != Operation::SaveUserGroup || !xml {
+        if self != Profile::DataContract || !xml {
             return None;
         }
         let text = std::str::from_utf8(bytes).ok()?;
         if text.trim().is_empty() {
             return None;
         }
-        Some(crate::data_contract::read_save(text).map(|v| Decoded {
+        let read = match op {
+            Operation::GetUserGroupList => crate::data_contract::read_int_array(text),
+            _ => crate::data_contract::read_request(op.name(), text),
+        };
+        Some(read.map(|v| Decoded {
             value: Some(v),
             source: Source::Text,
         }))
@@ -257,7 +262,7 @@ mod tests {
     }
 
     #[test]
-    fn data_contract_reads_xml_saves_itself_and_leaves_the_rest() {
+    fn data_contract_reads_xml_itself_and_leaves_the_rest() {
         let headers = |ct: &str| {
             let mut h = axum::http::HeaderMap::new();
             h.insert(header::CONTENT_TYPE, ct.parse().expect("header"));
@@ -281,19 +286,22 @@ mod tests {
             contract.as_bytes(),
         );
         assert!(matches!(read, Some(Ok(_))));
-        // JSON, other calls and other profiles keep the reference reader.
+        // Every call's XML request object is read the same way.
+        let other = p.read_contract(Operation::GetAllUserGroups, &headers("text/xml"), plain);
+        assert!(matches!(other, Some(Err(e)) if e.status.as_u16() == 400));
+        // A list of keys binds only as ArrayOfint; another list is no keys.
+        let list = p.read_contract(
+            Operation::GetUserGroupList,
+            &headers("application/xml"),
+            b"<userGroupIds><item>7</item></userGroupIds>",
+        );
+        assert!(matches!(list, Some(Ok(d)) if d.value == Some(json!([]))));
+        // JSON and other profiles keep the reference reader.
         assert!(p
             .read_contract(
                 Operation::SaveUserGroup,
                 &headers("application/json"),
                 b"{}"
-            )
-            .is_none());
-        assert!(p
-            .read_contract(
-                Operation::GetAllUserGroups,
-                &headers("application/xml"),
-                plain
             )
             .is_none());
         assert!(Profile::Reference

@@ -1,6 +1,7 @@
 //! Pure checks: an observed response in, a pass or a failure message out. Each check
 //! is run by the engine with a level and a documentation citation.
 
+pub mod binding;
 pub mod group;
 pub mod select;
 pub mod validators;

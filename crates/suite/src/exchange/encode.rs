@@ -1,8 +1,10 @@
 //! Request bodies per Content-Type. The page lists seven request types but documents only
-//! the JSON shape (`{"UserGroup": {...}}`); for XML and forms it is silent, so the suite is
-//! lenient in what it sends: each encoder yields the reasonable forms in order of
-//! likelihood, and a trial that expects success tries the next form when the server
-//! refuses one (400/415/422). Every attempt is recorded.
+//! the JSON shape of a request object (`{"UserGroup": {...}}`); for XML, forms, patch
+//! documents and key lists it is silent. Such a form is a guess ([`BodyForm::guess`]): each
+//! encoder yields the reasonable forms with what a .NET Web API 2 stack binds first
+//! (DataContract names and namespaces, `ArrayOfint` for a list of keys, a bare array for a
+//! JSON list), and a trial that expects success tries the next form when the server
+//! refused one or answered as if it had not read it. Every attempt is recorded.
 
 use crate::vocab::{self, MediaFamily};
 use serde_json::Value;
@@ -13,6 +15,9 @@ pub struct BodyForm {
     /// e.g. `json`, `xml:request-root`, `form:dotted`.
     pub label: String,
     pub bytes: Vec<u8>,
+    /// No page gives this form (only the JSON of a request object is documented): a server
+    /// that binds none of a body's guessed forms is reported, never failed, on that.
+    pub guess: bool,
 }
 
 /// Names the docs give the body: `## Request Body: request` and the method name.
@@ -25,6 +30,9 @@ pub struct EncodeContext {
     /// Per request property holding a carrier (`UserGroup`), its members in data-contract
     /// order (the derived schema's `x-member-order`).
     pub member_order: std::collections::BTreeMap<String, Vec<String>>,
+    /// The page's body is a bare list (GetUserGroupList's "The primary keys."), which no
+    /// page gives a form for; any other body is a request object.
+    pub list_body: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -38,6 +46,9 @@ pub const XSI_NS: &str = "http://www.w3.org/2001/XMLSchema-instance";
 /// pages name none; a DataContractSerializer stack reads only its own.
 pub const DATA_CONTRACT_NS: &str = "http://www.superoffice.net/ws/crm/NetServer/Services88";
 
+/// Where DataContractSerializer puts arrays of primitives (`ArrayOfint`, `ArrayOfstring`).
+pub const ARRAYS_NS: &str = "http://schemas.microsoft.com/2003/10/Serialization/Arrays";
+
 /// Every reasonable encoding of `value` for `content_type`, primary first. Types outside
 /// the three families get the JSON text (negative cases send it on purpose).
 pub fn encode(
@@ -45,40 +56,47 @@ pub fn encode(
     content_type: &str,
     ctx: &EncodeContext,
 ) -> Result<Vec<BodyForm>, EncodeError> {
-    let json = |label: &str, v: &Value| BodyForm {
+    let json = |label: &str, v: &Value, guess: bool| BodyForm {
         label: label.into(),
         bytes: v.to_string().into_bytes(),
+        guess,
     };
     match vocab::family_of(content_type) {
-        Some(MediaFamily::Json)
-            if vocab::essence(content_type) == "application/json-patch+json" =>
-        {
-            // ASP.NET's JSON input formatter reads this type as plain JSON; an RFC 6902
-            // patch building the request from `{}` is the other reasonable reading.
-            let mut forms = vec![json("json", value)];
-            if let Value::Object(map) = value {
+        Some(MediaFamily::Json) if vocab::essence(content_type).contains("patch+json") => {
+            // No page says what a patch document of an agent call holds. ASP.NET's JSON
+            // input formatter reads these types as plain JSON (first); an RFC 6902 patch
+            // building the request from `{}` is the other reasonable reading.
+            let mut forms = vec![json("json", value, true)];
+            if let (Value::Object(map), true) = (
+                value,
+                vocab::essence(content_type) == "application/json-patch+json",
+            ) {
                 let ops: Vec<Value> = map
                     .iter()
                     .map(|(k, v)| serde_json::json!({"op": "add", "path": format!("/{}", pointer_escape(k)), "value": v}))
                     .collect();
-                forms.push(json("json-patch:ops", &Value::Array(ops)));
+                forms.push(json("json-patch:ops", &Value::Array(ops), true));
             }
             Ok(forms)
         }
         Some(MediaFamily::Json) | None => {
-            let mut forms = vec![json("json", value)];
-            // A single list parameter (GetUserGroupList's `userGroupIds`) goes bare, as a
-            // Web API 2 `int[]` parameter binds it and the official client sends it; after
-            // a refusal, named by the page's body name, as its other calls' bodies are.
+            // A request object is the page's JSON (its table's properties by name); so is
+            // any JSON a case sends on purpose. A bare list of keys (GetUserGroupList's
+            // `userGroupIds`, which has no table) is a guess: bare first, as a Web API 2 `int[]` parameter binds it and the official
+            // client sends it; then named by the page's body name, as its other calls'
+            // bodies are. An object holding one list may also go bare.
+            let mut forms = vec![json("json", value, ctx.list_body)];
             match value {
                 Value::Object(map) => {
                     if let [(_, list @ Value::Array(_))] = map.iter().collect::<Vec<_>>()[..] {
-                        forms.push(json("json:bare-parameter", list));
+                        forms.push(json("json:bare-parameter", list, true));
                     }
                 }
-                Value::Array(_) if !ctx.body_name.is_empty() && ctx.body_name != "request" => {
-                    let named = serde_json::json!({ ctx.body_name.clone(): value });
-                    forms.push(json("json:named-parameter", &named));
+                Value::Array(_) => {
+                    if !ctx.body_name.is_empty() && ctx.body_name != "request" {
+                        let named = serde_json::json!({ ctx.body_name.clone(): value });
+                        forms.push(json("json:named-parameter", &named, true));
+                    }
                 }
                 _ => {}
             }
@@ -96,35 +114,73 @@ fn pointer_escape(s: &str) -> String {
 // ---- XML -------------------------------------------------------------------------
 
 fn xml_forms(value: &Value, ctx: &EncodeContext) -> Result<Vec<BodyForm>, EncodeError> {
+    let xml = |label: String, text: String| BodyForm {
+        label,
+        bytes: text.into_bytes(),
+        guess: true,
+    };
     let mut forms = Vec::new();
+    // First what a DataContractSerializer reads: for a request object the contract's root
+    // and namespace (the SOAP contract's, the one documented), members in contract order,
+    // `i:nil` for null; for a list of primitives `ArrayOfint` and its item names.
+    match value {
+        Value::Object(map) if !ctx.method_name.is_empty() => forms.push(xml(
+            "xml:data-contract".into(),
+            data_contract_document(&ctx.method_name, map, ctx)?,
+        )),
+        Value::Array(items) => {
+            if let Some(doc) = data_contract_array(items) {
+                forms.push(xml("xml:data-contract".into(), doc));
+            }
+        }
+        _ => {}
+    }
     let mut roots = vec![ctx.body_name.clone()];
     if !ctx.method_name.is_empty() && ctx.method_name != ctx.body_name {
         roots.push(ctx.method_name.clone());
     }
     for root in roots {
-        forms.push(BodyForm {
-            label: format!("xml:{root}-root"),
-            bytes: xml_document(&root, value)?.into_bytes(),
-        });
+        forms.push(xml(format!("xml:{root}-root"), xml_document(&root, value)?));
     }
     // A single carrier parameter may also be sent bare, its own name as the root.
     if let Value::Object(map) = value {
         if let [(name, inner @ Value::Object(_))] = map.iter().collect::<Vec<_>>()[..] {
-            forms.push(BodyForm {
-                label: "xml:bare-carrier".into(),
-                bytes: xml_document(name, inner)?.into_bytes(),
-            });
-        }
-        // What a DataContractSerializer reads: the contract's root and namespace, members
-        // in contract order, `i:nil` for null. Last: its names are an inference.
-        if !ctx.method_name.is_empty() {
-            forms.push(BodyForm {
-                label: "xml:data-contract".into(),
-                bytes: data_contract_document(&ctx.method_name, map, ctx)?.into_bytes(),
-            });
+            forms.push(xml("xml:bare-carrier".into(), xml_document(name, inner)?));
         }
     }
     Ok(forms)
+}
+
+/// `<ArrayOfint xmlns="{ARRAYS_NS}"><int>1</int></ArrayOfint>`: a list of primitives as
+/// DataContractSerializer writes `int[]` (`long`, `string`, `boolean`, `double` likewise);
+/// `None` for a list of anything else.
+pub fn data_contract_array(items: &[Value]) -> Option<String> {
+    let item = |v: &Value| -> Option<&'static str> {
+        Some(match v {
+            Value::Number(n) if n.as_i64().is_some_and(|i| i32::try_from(i).is_ok()) => "int",
+            Value::Number(n) if n.is_i64() || n.is_u64() => "long",
+            Value::Number(_) => "double",
+            Value::String(_) => "string",
+            Value::Bool(_) => "boolean",
+            _ => return None,
+        })
+    };
+    let kinds: Vec<&str> = items.iter().map(item).collect::<Option<_>>()?;
+    // One element name for every item: the widest kind among them.
+    let name = ["string", "double", "long", "boolean", "int"]
+        .into_iter()
+        .find(|k| kinds.contains(k))
+        .unwrap_or("int");
+    let mut out = format!("<ArrayOf{name} xmlns=\"{ARRAYS_NS}\">");
+    for v in items {
+        let text = match v {
+            Value::String(s) => quick_xml::escape::escape(s.as_str()).into_owned(),
+            other => other.to_string(),
+        };
+        out.push_str(&format!("<{name}>{text}</{name}>"));
+    }
+    out.push_str(&format!("</ArrayOf{name}>"));
+    Some(out)
 }
 
 /// `<Method xmlns="{DATA_CONTRACT_NS}" xmlns:i="{XSI_NS}">` holding each request
@@ -289,6 +345,7 @@ fn form_forms(value: &Value) -> Vec<BodyForm> {
         BodyForm {
             label: label.into(),
             bytes: ser.finish().into_bytes(),
+            guess: true,
         }
     };
     let mut forms = vec![
@@ -366,24 +423,85 @@ mod tests {
             json!({"UserGroup": {"Value": "a<b", "Id": 0, "Deleted": false, "TableRight": null}});
         let forms = encode(&v, "application/xml", &ctx()).expect("encodes");
         let labels: Vec<_> = forms.iter().map(|f| f.label.as_str()).collect();
+        // What a Web API 2 / DataContractSerializer stack binds first; all are guesses.
         assert_eq!(
             labels,
             [
+                "xml:data-contract",
                 "xml:request-root",
                 "xml:SaveUserGroup-root",
-                "xml:bare-carrier",
-                "xml:data-contract"
+                "xml:bare-carrier"
+            ]
+        );
+        assert!(forms.iter().all(|f| f.guess));
+        assert_eq!(
+            text(&forms[1]),
+            format!("<request xmlns:xsi=\"{XSI_NS}\"><UserGroup><Value>a&lt;b</Value><Id>0</Id><Deleted>false</Deleted><TableRight xsi:nil=\"true\"/></UserGroup></request>")
+        );
+        assert!(text(&forms[3]).starts_with("<UserGroup xmlns:xsi="));
+        // Contract order (base members first), the contract namespace, `i:nil`.
+        assert_eq!(
+            text(&forms[0]),
+            format!("<SaveUserGroup xmlns=\"{DATA_CONTRACT_NS}\" xmlns:i=\"{XSI_NS}\"><UserGroup><TableRight i:nil=\"true\"/><Value>a&lt;b</Value><Id>0</Id><Deleted>false</Deleted></UserGroup></SaveUserGroup>")
+        );
+    }
+
+    #[test]
+    fn a_list_of_keys_goes_as_array_of_int_first() {
+        let ctx = EncodeContext {
+            body_name: "userGroupIds".into(),
+            method_name: "GetUserGroupList".into(),
+            ..EncodeContext::default()
+        };
+        let forms = encode(&json!([1071, 7]), "application/xml", &ctx).expect("encodes");
+        let labels: Vec<_> = forms.iter().map(|f| f.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            [
+                "xml:data-contract",
+                "xml:userGroupIds-root",
+                "xml:GetUserGroupList-root"
             ]
         );
         assert_eq!(
             text(&forms[0]),
-            format!("<request xmlns:xsi=\"{XSI_NS}\"><UserGroup><Value>a&lt;b</Value><Id>0</Id><Deleted>false</Deleted><TableRight xsi:nil=\"true\"/></UserGroup></request>")
+            format!("<ArrayOfint xmlns=\"{ARRAYS_NS}\"><int>1071</int><int>7</int></ArrayOfint>")
         );
-        assert!(text(&forms[2]).starts_with("<UserGroup xmlns:xsi="));
-        // Contract order (base members first), the contract namespace, `i:nil`.
         assert_eq!(
-            text(&forms[3]),
-            format!("<SaveUserGroup xmlns=\"{DATA_CONTRACT_NS}\" xmlns:i=\"{XSI_NS}\"><UserGroup><TableRight i:nil=\"true\"/><Value>a&lt;b</Value><Id>0</Id><Deleted>false</Deleted></UserGroup></SaveUserGroup>")
+            data_contract_array(&[json!("a<b"), json!(3)]).as_deref(),
+            Some(format!("<ArrayOfstring xmlns=\"{ARRAYS_NS}\"><string>a&lt;b</string><string>3</string></ArrayOfstring>").as_str())
+        );
+        assert_eq!(data_contract_array(&[json!({"x": 1})]), None);
+    }
+
+    #[test]
+    fn only_the_json_of_a_request_object_is_documented() {
+        let guesses = |v: &Value, ct: &str| -> Vec<bool> {
+            encode(v, ct, &ctx())
+                .expect("encodes")
+                .iter()
+                .map(|f| f.guess)
+                .collect()
+        };
+        let object = json!({"UserGroup": {"Value": "v"}});
+        assert_eq!(guesses(&object, "application/json"), [false]);
+        assert_eq!(guesses(&object, "text/json"), [false]);
+        assert_eq!(guesses(&object, "application/merge-patch+json"), [true]);
+        assert_eq!(
+            guesses(&object, "application/json-patch+json"),
+            [true, true]
+        );
+        // A list is a guess where the page's body is one, and a case's own JSON elsewhere.
+        assert_eq!(guesses(&json!([1]), "application/json"), [false]);
+        let list = EncodeContext {
+            list_body: true,
+            ..ctx()
+        };
+        let forms = encode(&json!([1]), "application/json", &list).expect("encodes");
+        assert!(forms.iter().all(|f| f.guess));
+        assert_eq!(
+            guesses(&json!({"Ids": [1]}), "application/json"),
+            [false, true]
         );
     }
 
@@ -392,6 +510,7 @@ mod tests {
         let ctx = EncodeContext {
             body_name: "userGroupIds".into(),
             method_name: "GetUserGroupList".into(),
+            list_body: true,
             ..EncodeContext::default()
         };
         let forms = encode(&json!([7]), "application/json", &ctx).expect("encodes");

@@ -32,7 +32,13 @@ pub fn write(doc: &ReportDoc, out: &mut impl std::io::Write) -> std::io::Result<
                 out.write_all(b",\n")?;
             }
             first = false;
-            serde_json::to_writer(&mut *out, &entry(ex, &format!("{} ({})", t.id, ex.purpose)))?;
+            // The body form sent: the main one is the form the server bound, an `attempt`
+            // one it refused or did not read.
+            let comment = match &ex.request.body_label {
+                Some(form) => format!("{} ({}, body form {form})", t.id, ex.purpose),
+                None => format!("{} ({})", t.id, ex.purpose),
+            };
+            serde_json::to_writer(&mut *out, &entry(ex, &comment))?;
         }
     }
     out.write_all(b"\n]}}\n")

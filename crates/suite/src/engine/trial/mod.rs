@@ -22,7 +22,7 @@ use super::{Engine, ReplayState, TrialReport};
 use crate::auth::AuthMode;
 use crate::cases::{Case, Setup};
 use crate::checks::{CheckResult, Intrinsic, Verdict};
-use crate::exchange::{auth_headers, curl, Exchange, Request, Response};
+use crate::exchange::{auth_headers, curl, Exchange, Response};
 use crate::matrix::TrialSpec;
 use crate::vocab::Level;
 use serde_json::Value;
@@ -78,9 +78,14 @@ impl<'a> State<'a> {
 
     /// Records a case-level check (the case's own level and citation).
     fn case_check(&mut self, check: &str, outcome: Result<(), String>) {
+        self.case_check_at(self.case.level, check, outcome);
+    }
+
+    /// Records a check at `level` with the case's citation.
+    fn case_check_at(&mut self, level: Level, check: &str, outcome: Result<(), String>) {
         self.results.push(CheckResult {
             check: check.into(),
-            level: self.case.level,
+            level,
             spec: self.case.spec.clone(),
             passed: outcome.is_ok(),
             message: outcome.err(),
@@ -209,11 +214,23 @@ async fn steps(st: &mut State<'_>, spec: &TrialSpec, auth: Vec<(String, String)>
         return;
     };
     st.expects_success = st.case.expect.status.iter().any(|p| p.admits_success());
+    let st_engine = engine;
+    let sent_value = prepared.sent_value.as_ref();
     if endpoint.description.uid == engine.api.props.save {
         engine.groups.note_save_sent();
     }
+    let read = |r: &Response| verify::not_read(st_engine, spec, endpoint, sent_value, r);
+    let sent = send(st, prepared.attempts, &read).await;
+    if let Some(why) = sent.unbound {
+        // Nothing the server did can be judged on a form the docs never give.
+        st.case_check_at(Level::Info, "binding", Err(why));
+        if st.case.expect.healthy_after {
+            verify::healthy_after(st).await;
+        }
+        return;
+    }
     // No answer at all: the `answers` check says so (at must, whatever the case).
-    let Some(resp) = send(st, prepared.attempts).await else {
+    let Some(resp) = sent.response else {
         return;
     };
     let sent = prepared.sent_carrier.as_ref();
@@ -250,29 +267,105 @@ async fn steps(st: &mut State<'_>, spec: &TrialSpec, auth: Vec<(String, String)>
     }
 }
 
-/// Sends the request in each body form in turn, the next only after the previous was
-/// refused as unreadable while the case expects success; the last answer, if any.
-async fn send(st: &mut State<'_>, attempts: Vec<Request>) -> Option<Response> {
+/// What came of sending the request in its body forms.
+struct Sent {
+    /// The last answer, if any.
+    response: Option<Response>,
+    /// Every form was a guess and the server bound none: why, form by form.
+    unbound: Option<String>,
+}
+
+/// Sends the request in each body form in turn while the case expects success: the next
+/// form after one the server refused as unreadable (400/415/422) or, for a form no page
+/// gives, answered as if it had read nothing (`read`). Which form bound is noted.
+async fn send(
+    st: &mut State<'_>,
+    attempts: Vec<request::Attempt>,
+    read: &(dyn Fn(&Response) -> Option<String> + Sync),
+) -> Sent {
     let n = attempts.len();
+    let all_guesses = attempts.iter().all(|a| a.guess);
     let mut response = None;
-    for (i, req) in attempts.into_iter().enumerate() {
-        let mut ex = st.engine.client.send("main", req).await;
-        let retry = st.expects_success
-            && i + 1 < n
-            && ex
-                .response
-                .as_ref()
-                .is_ok_and(|r| REFUSED_BODY.contains(&r.status));
-        if retry {
-            ex.purpose = "attempt";
-        }
+    let mut not_bound: Vec<(String, String)> = vec![];
+    let mut refused_type_only = true;
+    for (i, attempt) in attempts.into_iter().enumerate() {
+        let label = attempt.request.body_label.clone().unwrap_or_default();
+        let mut ex = st.engine.client.send("main", attempt.request).await;
+        let why = match &ex.response {
+            Ok(r) if st.expects_success && REFUSED_BODY.contains(&r.status) => {
+                refused_type_only &= r.status == 415;
+                Some(r.status.to_string())
+            }
+            Ok(r) if st.expects_success && attempt.guess && (200..300).contains(&r.status) => {
+                read(r).map(|w| {
+                    refused_type_only = false;
+                    format!("{}: {w}", r.status)
+                })
+            }
+            _ => None,
+        };
         response = Some(ex.response.clone());
-        st.exchanges.push(ex);
-        if !retry {
-            break;
+        let last = i + 1 == n;
+        match why {
+            Some(why) => {
+                not_bound.push((label, why));
+                if !last {
+                    ex.purpose = "attempt";
+                }
+                st.exchanges.push(ex);
+                if last {
+                    break;
+                }
+            }
+            None => {
+                st.exchanges.push(ex);
+                if attempt.guess {
+                    st.notes.push(bound_note(&label, &not_bound));
+                }
+                return Sent {
+                    response: response.and_then(Result::ok),
+                    unbound: None,
+                };
+            }
         }
     }
-    response?.ok()
+    let listed = || {
+        not_bound
+            .iter()
+            .map(|(l, w)| format!("{l} ({w})"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    // A 415 for every form refuses the Content-Type itself, which the page lists: that
+    // is judged, not excused as a guess; so is a refusal the case accepts (a malformed
+    // body's 400).
+    let refusal_expected = response
+        .as_ref()
+        .and_then(|r| r.as_ref().ok())
+        .is_some_and(|r| {
+            REFUSED_BODY.contains(&r.status)
+                && crate::checks::status(&st.case.expect.status, r.status).is_ok()
+        });
+    let unbound = (all_guesses && !refused_type_only && !refusal_expected).then(|| {
+        format!(
+            "the server bound none of these forms, and no page gives the form of this body: {}",
+            listed()
+        )
+    });
+    Sent {
+        response: response.and_then(Result::ok),
+        unbound,
+    }
+}
+
+/// The note that records which body form the server bound, and the ones before it.
+fn bound_note(label: &str, before: &[(String, String)]) -> String {
+    let mut note = format!("body form `{label}` bound (a guess: no page gives this form)");
+    if !before.is_empty() {
+        let tried: Vec<String> = before.iter().map(|(l, w)| format!("`{l}` ({w})")).collect();
+        note.push_str(&format!("; not bound before it: {}", tried.join(", ")));
+    }
+    note
 }
 
 /// Records a must-level failure of the suite's own making (it never sends such a body).

@@ -14,11 +14,21 @@ use serde_json::Value;
 /// Sent as `{app_token}` when no SO-AppToken is configured.
 const DUMMY_APP_TOKEN: &str = "soconform-app-token";
 
-/// The request, ready to send: one [`Request`] per body form, in the order to try them.
+/// The request, ready to send: one [`Attempt`] per body form, in the order to try them.
 pub(super) struct Prepared {
-    pub attempts: Vec<Request>,
+    pub attempts: Vec<Attempt>,
     /// The carrier the body holds, to compare the answer with.
     pub sent_carrier: Option<Value>,
+    /// The request object sent (placeholders filled in), to tell whether an answer shows
+    /// that the server read it.
+    pub sent_value: Option<Value>,
+}
+
+/// One body form of the request.
+pub(super) struct Attempt {
+    pub request: Request,
+    /// No page gives this form (see [`encode::BodyForm::guess`]).
+    pub guess: bool,
 }
 
 /// Builds the request; `None` when it cannot be sent (the reason is recorded as a check).
@@ -135,18 +145,22 @@ pub(super) fn prepare(
             if let (Some(ct), Some(_)) = (&spec.content_type, &form) {
                 h.push(("Content-Type".into(), ct.value.clone()));
             }
-            Request {
-                method: method.clone(),
-                url: url.clone(),
-                headers: h,
-                body_label: form.as_ref().map(|f| f.label.clone()),
-                body: form.map(|f| f.bytes),
+            Attempt {
+                guess: form.as_ref().is_some_and(|f| f.guess),
+                request: Request {
+                    method: method.clone(),
+                    url: url.clone(),
+                    headers: h,
+                    body_label: form.as_ref().map(|f| f.label.clone()),
+                    body: form.map(|f| f.bytes),
+                },
             }
         })
         .collect();
     Some(Prepared {
         attempts,
         sent_carrier,
+        sent_value: body_value,
     })
 }
 
@@ -273,6 +287,7 @@ fn body_forms(
         return Ok(vec![encode::BodyForm {
             label: "raw".into(),
             bytes: raw.into_bytes(),
+            guess: false,
         }]);
     }
     let (Some(ct), Some(v)) = (&spec.content_type, value) else {
@@ -292,6 +307,12 @@ fn body_forms(
             .unwrap_or("")
             .to_string(),
         member_order: member_orders(endpoint),
+        list_body: endpoint
+            .request_schema
+            .as_ref()
+            .and_then(|s| s.get("type"))
+            .and_then(Value::as_str)
+            == Some("array"),
     };
     encode::encode(v, &ct.value, &ctx)
 }

@@ -4,9 +4,10 @@
 
 use super::{calls, State};
 use crate::cases::{BodyExpect, IdExpect, Listing};
-use crate::checks::{self, group, select, validators, CheckResult, Intrinsic, Verdict};
+use crate::checks::{self, binding, group, select, validators, CheckResult, Intrinsic, Verdict};
 use crate::decode::{self, DecodeError};
 use crate::description::BodyShape;
+use crate::engine::Engine;
 use crate::exchange::{Exchange, Response, TransportError};
 use crate::matrix::TrialSpec;
 use crate::suite::Endpoint;
@@ -167,6 +168,41 @@ fn body(
         }
     }
     Some(decoded.value)
+}
+
+/// Why a 2xx answer to a body form no page gives shows that the server did not read it
+/// (see [`binding::not_read`]); `None` when it does not, or when it cannot tell (no body,
+/// a body that does not decode: those are judged as answers).
+pub(super) fn not_read(
+    engine: &Engine,
+    spec: &TrialSpec,
+    endpoint: &Endpoint,
+    sent: Option<&Value>,
+    resp: &Response,
+) -> Option<String> {
+    let sent = sent?;
+    if resp.body.iter().all(u8::is_ascii_whitespace) {
+        return None;
+    }
+    let family = resp
+        .content_type()
+        .and_then(vocab::family_of)
+        .filter(|f| *f != MediaFamily::Form)
+        .unwrap_or(MediaFamily::Json);
+    let schema = if spec.select.is_some() {
+        &endpoint.select_schema
+    } else {
+        &endpoint.response_schema
+    };
+    let got = decode::decode(family, &resp.body, schema).ok()?.value;
+    let is_error = engine.validators.is_agent_error(&got);
+    let selection = spec.select.as_ref().and_then(|s| {
+        select::carrier_schema(&endpoint.response_schema).map(|c| select::parse(&s.value, c))
+    });
+    let nulled = |p: &str| selection.as_ref().is_some_and(|s| !s.kept.contains(p));
+    // Only this run's groups are known to exist.
+    let exists = |k: i64| i32::try_from(k).is_ok_and(|k| engine.groups.is_ours(k));
+    binding::not_read(sent, &got, is_error, &nulled, &exists)
 }
 
 /// A 2xx body the case does not check, read as well as it can be: the carrier, or nothing.
