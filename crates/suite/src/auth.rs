@@ -40,6 +40,9 @@ pub enum NearMiss {
     BasicPassword,
     /// Basic: the configured pair with one more character (a prefix comparison).
     BasicLonger,
+    /// Basic: the configured user with the password's letters in another case (a check
+    /// that ignores case).
+    BasicPasswordCase,
     /// SoTicket: the configured ticket with one more character.
     TicketLonger,
     /// SoTicket: the configured ticket without its last character.
@@ -55,6 +58,9 @@ pub enum NearMiss {
     /// The configured X-XSRF-TOKEN with the session cookie's names but other values (a
     /// check of the cookie's presence or name only).
     CookieValue,
+    /// No session at all: an `XSRF-TOKEN` cookie and an X-XSRF-TOKEN header of the same
+    /// made-up value (a server that takes the double-submit check for the session).
+    XsrfDoubleSubmit,
     /// Basic one character longer, beside the valid session cookie and X-XSRF-TOKEN (a
     /// server that falls back to the session when the Authorization header fails).
     BasicBesideSession,
@@ -63,6 +69,9 @@ pub enum NearMiss {
     /// Bearer one character longer, beside the valid session.
     BearerBesideSession,
 }
+
+/// The made-up value [`NearMiss::XsrfDoubleSubmit`] sends as both cookie and header.
+pub const DOUBLE_SUBMIT_TOKEN: &str = "soconform-double-submit";
 
 /// Which configured credential a near miss is derived from (and sent in place of).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -76,16 +85,17 @@ pub enum NearMissOf {
 impl NearMiss {
     pub fn of(self) -> NearMissOf {
         match self {
-            NearMiss::BasicUser | NearMiss::BasicPassword | NearMiss::BasicLonger => {
-                NearMissOf::Basic
-            }
+            NearMiss::BasicUser
+            | NearMiss::BasicPassword
+            | NearMiss::BasicLonger
+            | NearMiss::BasicPasswordCase => NearMissOf::Basic,
             NearMiss::TicketLonger | NearMiss::TicketShorter | NearMiss::TicketCase => {
                 NearMissOf::Ticket
             }
             NearMiss::BearerLonger | NearMiss::BearerShorter | NearMiss::BearerCase => {
                 NearMissOf::Bearer
             }
-            NearMiss::CookieValue => NearMissOf::Cookie,
+            NearMiss::CookieValue | NearMiss::XsrfDoubleSubmit => NearMissOf::Cookie,
             NearMiss::BasicBesideSession => NearMissOf::Basic,
             NearMiss::TicketBesideSession => NearMissOf::Ticket,
             NearMiss::BearerBesideSession => NearMissOf::Bearer,
@@ -103,7 +113,7 @@ impl NearMiss {
         )
     }
 
-    pub const ALL: [NearMiss; 13] = [
+    pub const ALL: [NearMiss; 15] = [
         NearMiss::BasicUser,
         NearMiss::BasicPassword,
         NearMiss::BasicLonger,
@@ -117,6 +127,8 @@ impl NearMiss {
         NearMiss::BasicBesideSession,
         NearMiss::TicketBesideSession,
         NearMiss::BearerBesideSession,
+        NearMiss::BasicPasswordCase,
+        NearMiss::XsrfDoubleSubmit,
     ];
 
     /// The token in trial names (`near-basic-user`, ...).
@@ -135,6 +147,8 @@ impl NearMiss {
             NearMiss::BasicBesideSession => "near-basic-beside-session",
             NearMiss::TicketBesideSession => "near-ticket-beside-session",
             NearMiss::BearerBesideSession => "near-bearer-beside-session",
+            NearMiss::BasicPasswordCase => "near-basic-password-case",
+            NearMiss::XsrfDoubleSubmit => "near-xsrf-double-submit",
         }
     }
 
@@ -148,8 +162,9 @@ impl NearMiss {
             s.pop();
             Some(s).filter(|s| !s.is_empty())
         };
-        let swapped = || {
-            let s: String = configured
+        // The letters' case swapped; `None` when that changes nothing.
+        let swapped = |s: &str| {
+            let other: String = s
                 .chars()
                 .map(|c| {
                     if c.is_ascii_lowercase() {
@@ -159,7 +174,7 @@ impl NearMiss {
                     }
                 })
                 .collect();
-            Some(s).filter(|s| s != configured)
+            Some(other).filter(|o| o != s)
         };
         match self {
             NearMiss::BasicUser => {
@@ -187,7 +202,13 @@ impl NearMiss {
             | NearMiss::TicketBesideSession
             | NearMiss::BearerBesideSession => Some(longer()),
             NearMiss::TicketShorter | NearMiss::BearerShorter => shorter(),
-            NearMiss::TicketCase | NearMiss::BearerCase => swapped(),
+            NearMiss::TicketCase | NearMiss::BearerCase => swapped(configured),
+            NearMiss::BasicPasswordCase => {
+                let (user, password) = configured.split_once(':')?;
+                Some(format!("{user}:{}", swapped(password)?))
+            }
+            // Not derived from the session: a cookie and header no server issued.
+            NearMiss::XsrfDoubleSubmit => Some(format!("XSRF-TOKEN={DOUBLE_SUBMIT_TOKEN}")),
             NearMiss::CookieValue => {
                 let pairs: Vec<String> = configured
                     .split(';')
@@ -292,6 +313,11 @@ mod tests {
             Some("a=1x; b=2x")
         );
         assert_eq!(d(NearMiss::BasicUser, "no-colon"), None);
+        assert_eq!(
+            d(NearMiss::BasicPasswordCase, "tje0:Tje0").as_deref(),
+            Some("tje0:tJE0")
+        );
+        assert_eq!(d(NearMiss::BasicPasswordCase, "u:123"), None);
         for n in NearMiss::ALL {
             if let Some(v) = n.derive("user:Secret-7") {
                 assert_ne!(v, "user:Secret-7", "{n:?}");

@@ -37,7 +37,7 @@ const DELETED_QUOTE: &str =
 const ID_QUOTE: &str = "| Id | int32 | Primary key |";
 const MISSING_401_QUOTE: &str = "will return HTTP error 401 Unauthorized.";
 
-pub const CATALOGUE: [Entry; 72] = [
+pub const CATALOGUE: [Entry; 78] = [
     Entry {
         fault: Fault::AuthBasicRefused,
         id: "auth_basic_refused",
@@ -229,6 +229,26 @@ pub const CATALOGUE: [Entry; 72] = [
         quote: "the API will try to log in using the current user's SuperOffice session.",
     },
     Entry {
+        fault: Fault::AuthBasicPasswordCase,
+        id: "auth_basic_password_case",
+        level: Must,
+        concern: "auth",
+        description: "the Basic password is compared without regard to case: the configured user with the password in another case (`tje0:TJE0`) is accepted",
+        page: "web-services-index.md",
+        section: "RESTful headers",
+        quote: "BASIC authentication: Base64 Encode SuperOffice username:password",
+    },
+    Entry {
+        fault: Fault::AuthXsrfDoubleSubmit,
+        id: "auth_xsrf_double_submit",
+        level: Must,
+        concern: "auth",
+        description: "with no Authorization header, an X-XSRF-TOKEN equal to an `XSRF-TOKEN` cookie of the same request is accepted whatever the session cookie (even none)",
+        page: "use-x-xsrf-token.md",
+        section: "Cross site request forgery token",
+        quote: "This field contains a random value identifying the current session.",
+    },
+    Entry {
         fault: Fault::AuthSessionFallback,
         id: "auth_session_fallback",
         level: Should,
@@ -397,6 +417,16 @@ pub const CATALOGUE: [Entry; 72] = [
         page: "agents-webapi.md",
         section: "GET vs. POST",
         quote: RESULT_QUOTE,
+    },
+    Entry {
+        fault: Fault::JsonCharsetMislabelled,
+        id: "json_charset_mislabelled",
+        level: Should,
+        concern: "body",
+        description: "JSON answers are labelled `charset=iso-8859-1` while their bytes are UTF-8 (text beyond ASCII reads wrong)",
+        page: "v1UserAgent_SaveUserGroup.current.md",
+        section: "Sample response",
+        quote: "Content-Type: application/json; charset=utf-8",
     },
     Entry {
         fault: Fault::XmlRootRenamed,
@@ -691,7 +721,9 @@ pub const CATALOGUE: [Entry; 72] = [
     Entry {
         fault: Fault::ListIgnoresIds,
         id: "list_ignores_ids",
-        level: Must,
+        // Should, not must: no page gives the form of the keys; the bare JSON array the
+        // official client sends is the one form a server is held to, at should.
+        level: Should,
         concern: "family",
         description: "GetUserGroupList ignores the primary keys sent and answers an empty array",
         page: "v1UserAgent_GetUserGroupList.md",
@@ -757,5 +789,35 @@ pub const CATALOGUE: [Entry; 72] = [
         page: "v1UserAgent_SaveUserGroup.current.md",
         section: "POST Agents/User/SaveUserGroup",
         quote: "Save a user group.",
+    },
+    Entry {
+        fault: Fault::ListAnswersEveryGroup,
+        id: "list_answers_every_group",
+        level: Must,
+        concern: "family",
+        description: "GetUserGroupList answers every stored group, whatever primary keys were sent",
+        page: "v1UserAgent_GetUserGroupList.md",
+        section: "Request Body: userGroupIds",
+        quote: "The primary keys.",
+    },
+    Entry {
+        fault: Fault::ListLeavesOutDeleted,
+        id: "list_leaves_out_deleted",
+        level: Should,
+        concern: "family",
+        description: "GetUserGroupList leaves out a group marked Deleted that its primary keys name",
+        page: "v1UserAgent_GetUserGroupList.md",
+        section: "POST Agents/User/GetUserGroupList",
+        quote: "Gets an array of UserGroup objects.",
+    },
+    Entry {
+        fault: Fault::CreateRankZero,
+        id: "create_rank_zero",
+        level: Should,
+        concern: "family",
+        description: "CreateUserGroup answers Rank 0, not the highest rank",
+        page: "v1UserAgent_CreateUserGroup.md",
+        section: "POST Agents/User/CreateUserGroup",
+        quote: "Create UserGroup (Rank is assigned to the highest rank)",
     },
 ];

@@ -62,6 +62,12 @@ pub enum Fault {
     AuthBearerPrefix,
     AuthBearerCaseInsensitive,
     AuthCookieNameOnly,
+    /// The Basic password compared without regard to case (`tje0:TJE0` accepted).
+    AuthBasicPasswordCase,
+    /// With no Authorization header, an X-XSRF-TOKEN equal to an `XSRF-TOKEN` cookie of
+    /// the same request is accepted whatever the session cookie (even none): the
+    /// double-submit taken for the session.
+    AuthXsrfDoubleSubmit,
     /// A wrong Authorization header falls back to the session cookie and X-XSRF-TOKEN
     /// sent beside it, instead of being refused.
     AuthSessionFallback,
@@ -84,6 +90,8 @@ pub enum Fault {
     AcceptTypeSubstituted,
     XmlLabelledJson,
     JsonLabelledTextPlain,
+    /// JSON answers labelled `charset=iso-8859-1`, their bytes still UTF-8.
+    JsonCharsetMislabelled,
     // --- XML
     XmlRootRenamed,
     XmlNamesCamelCase,
@@ -136,6 +144,14 @@ pub enum Fault {
     /// SaveUserGroup answers every save with the agents' internal error object (200) and
     /// stores nothing, as an agent turning its exception into that object would.
     SaveAnswersErrorObject,
+    /// GetUserGroupList answers every stored group, whatever keys were sent (a list call
+    /// wired to the GetAll query).
+    ListAnswersEveryGroup,
+    /// GetUserGroupList leaves out the groups marked Deleted that its keys name (a list
+    /// query that reuses the active-groups filter).
+    ListLeavesOutDeleted,
+    /// CreateUserGroup answers Rank 0 (the default carrier's), not the highest rank.
+    CreateRankZero,
 }
 
 /// What a fault is, for the self-test table.
@@ -231,9 +247,13 @@ impl Fault {
             | Fault::AuthBearerPrefix
             | Fault::AuthBearerCaseInsensitive
             | Fault::AuthCookieNameOnly
+            | Fault::AuthBasicPasswordCase
+            | Fault::AuthXsrfDoubleSubmit
             | Fault::AuthSessionFallback => true,
             Fault::DeletedListed | Fault::GetAllNotArray => op == Operation::GetAllUserGroups,
-            Fault::ListIgnoresIds => op == Operation::GetUserGroupList,
+            Fault::ListIgnoresIds | Fault::ListAnswersEveryGroup | Fault::ListLeavesOutDeleted => {
+                op == Operation::GetUserGroupList
+            }
             Fault::ListSelectIgnored => {
                 matches!(
                     op,
@@ -241,7 +261,7 @@ impl Fault {
                 )
             }
             Fault::DeleteIgnored | Fault::DeleteWrongGroup => op == Operation::DeleteUserGroup,
-            Fault::CreateAnswersNull => op == Operation::CreateUserGroup,
+            Fault::CreateAnswersNull | Fault::CreateRankZero => op == Operation::CreateUserGroup,
             _ => op == Operation::SaveUserGroup,
         }
     }
@@ -360,11 +380,21 @@ impl Fault {
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok());
         let Some(value) = authorization else {
+            let token = headers.get(h::XSRF_TOKEN)?.to_str().ok()?;
+            if self == Fault::AuthXsrfDoubleSubmit {
+                // The token matches a cookie of the same request: the double-submit check
+                // alone, with no session behind it.
+                let cookies = headers.get(header::COOKIE)?.to_str().ok()?;
+                let echoed = cookies.split(';').any(|p| {
+                    p.split_once('=')
+                        .is_some_and(|(n, v)| n.trim() == "XSRF-TOKEN" && v.trim() == token)
+                });
+                return echoed.then_some(Authenticated::Session);
+            }
             // The session: the right X-XSRF-TOKEN and a cookie with the configured names.
             if self != Fault::AuthCookieNameOnly {
                 return None;
             }
-            let token = headers.get(h::XSRF_TOKEN)?.to_str().ok()?;
             let (want_token, want_cookie) = (creds.xsrf_token.as_ref()?, creds.cookie.as_ref()?);
             let sent = headers.get(header::COOKIE)?.to_str().ok()?;
             let names = |c: &str| -> Vec<String> {
@@ -382,7 +412,10 @@ impl Fault {
         let given = given.trim();
         match (self, scheme.to_ascii_lowercase().as_str()) {
             (
-                Fault::AuthBasicUserOnly | Fault::AuthBasicPasswordOnly | Fault::AuthBasicPrefix,
+                Fault::AuthBasicUserOnly
+                | Fault::AuthBasicPasswordOnly
+                | Fault::AuthBasicPrefix
+                | Fault::AuthBasicPasswordCase,
                 "basic",
             ) => {
                 use base64::Engine as _;
@@ -395,6 +428,7 @@ impl Fault {
                 let accepted = match self {
                     Fault::AuthBasicUserOnly => u == wu,
                     Fault::AuthBasicPasswordOnly => p == wp,
+                    Fault::AuthBasicPasswordCase => u == wu && p.eq_ignore_ascii_case(wp),
                     _ => prefix(&decoded, want),
                 };
                 accepted.then_some(Authenticated::Basic)
@@ -649,6 +683,29 @@ impl Fault {
                     },
                 )
             }
+            (Fault::ListAnswersEveryGroup, AgentRequest::GetList { .. }) => operation::execute(
+                store,
+                AgentRequest::GetAll {
+                    include_deleted: false,
+                },
+            ),
+            (Fault::ListLeavesOutDeleted, request @ AgentRequest::GetList { .. }) => {
+                match operation::execute(store, request)? {
+                    Outcome::Many(groups) => Ok(Outcome::Many(
+                        groups.into_iter().filter(|g| !g.deleted).collect(),
+                    )),
+                    other => Ok(other),
+                }
+            }
+            (Fault::CreateRankZero, AgentRequest::Create) => {
+                match operation::execute(store, AgentRequest::Create)? {
+                    Outcome::One(mut g) => {
+                        g.rank = 0;
+                        Ok(Outcome::One(g))
+                    }
+                    other => Ok(other),
+                }
+            }
             (Fault::GetAllNotArray, request @ AgentRequest::GetAll { .. }) => {
                 match operation::execute(store, request)? {
                     Outcome::Many(groups) => Ok(groups
@@ -746,6 +803,17 @@ impl Fault {
             }
             Fault::XmlLabelledJson if is_xml => relabel(res, "application/json; charset=utf-8"),
             Fault::JsonLabelledTextPlain if !is_xml => relabel(res, "text/plain; charset=utf-8"),
+            // The label a stack set to a legacy default puts on the UTF-8 it writes.
+            Fault::JsonCharsetMislabelled if !is_xml => {
+                match HeaderValue::from_str(&format!("{content_type}; charset=iso-8859-1")) {
+                    Ok(v) => {
+                        let mut res = res;
+                        res.headers_mut().insert(header::CONTENT_TYPE, v);
+                        res
+                    }
+                    Err(_) => res,
+                }
+            }
             Fault::XmlRootRenamed if is_xml => {
                 xml_body(res, xml::write_document("SaveUserGroupResult", value))
             }

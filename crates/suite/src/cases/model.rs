@@ -48,6 +48,15 @@ pub struct Case {
     pub expect: Expect,
 }
 
+impl Case {
+    /// The case compares the answer with the state of its setup group before the call
+    /// (a deleted group gone, a rank not below it): that group must be one just created,
+    /// never one an earlier trial left, whose state the server may have changed unseen.
+    pub fn needs_fresh_group(&self) -> bool {
+        self.expect.listing == Some(Listing::Gone) || !self.expect.not_below_setup.is_empty()
+    }
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Setup {
@@ -59,6 +68,9 @@ pub enum Setup {
     /// Create two groups first (`create_two`): `{id}` and `{id2}` (e.g. one to delete, one to move its
     /// members to).
     CreateTwo,
+    /// Create a group first and mark it Deleted (`create_deleted`): `{id}` names a group
+    /// that exists but is marked Deleted.
+    CreateDeleted,
 }
 
 /// What the trial sends. Strings in `body` and `body_raw` may use placeholders: `{name}`
@@ -182,6 +194,11 @@ pub struct Expect {
     pub read_back: Vec<String>,
     /// How GetAllUserGroups must list the saved group.
     pub listing: Option<Listing>,
+    /// Numeric carrier properties whose answered value is at least the one the group made
+    /// by `setup` holds: that group exists when the call is made (CreateUserGroup: "Rank
+    /// is assigned to the highest rank").
+    #[serde(default)]
+    pub not_below_setup: Vec<String>,
     /// After the exchange, the server must still answer a valid request.
     #[serde(default)]
     pub healthy_after: bool,
@@ -224,6 +241,9 @@ pub enum IdExpect {
     Same,
     /// An array answer holds the group made by `setup` (by its Id).
     Contained,
+    /// An array answer holds the group made by `setup` and no group other than the ones
+    /// `setup` made (the case's keys name only those: `{id}`, `{id2}`).
+    Only,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
@@ -234,7 +254,8 @@ pub enum Listing {
     /// Listed only with IncludeDeleted=true.
     Deleted,
     /// Gone: not listed without IncludeDeleted, and with it absent or marked Deleted (a
-    /// group deleted by the delete call: removed, or marked, as the pages allow).
+    /// group deleted by the delete call: removed, or marked, as the pages allow); the
+    /// case's second group (`{id2}`, the one members move to) still listed as active.
     Gone,
 }
 

@@ -53,6 +53,85 @@ pub fn contains(got: &serde_json::Value, id_property: &str, id: Option<i32>) -> 
     }
 }
 
+/// An array answer holds the group `id` and no group but those in `named` (the keys the
+/// request sent): a list call answers what its keys name.
+pub fn only(
+    got: &serde_json::Value,
+    id_property: &str,
+    id: Option<i32>,
+    named: &[i32],
+) -> Result<(), String> {
+    contains(got, id_property, id)?;
+    let others: Vec<String> = got
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|g| g.get(id_property).and_then(serde_json::Value::as_i64))
+        .filter(|g| !g.is_some_and(|g| named.iter().any(|n| i64::from(*n) == g)))
+        .map(|g| {
+            g.map_or("a carrier without an Id".to_string(), |g| {
+                format!("group {g}")
+            })
+        })
+        .collect();
+    if others.is_empty() {
+        return Ok(());
+    }
+    let shown: Vec<&str> = others.iter().take(5).map(String::as_str).collect();
+    Err(format!(
+        "the answer holds {} carriers the keys sent ({}) did not name: {}{}",
+        others.len(),
+        named
+            .iter()
+            .map(i32::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+        shown.join(", "),
+        if others.len() > shown.len() {
+            ", ..."
+        } else {
+            ""
+        }
+    ))
+}
+
+/// `property` of the answer is at least `floor` (what a group that exists when the call
+/// is made holds). A floor below 1 proves nothing against a default of 0: that is said,
+/// not passed.
+pub fn not_below(
+    got: &serde_json::Value,
+    property: &str,
+    floor: Option<i64>,
+) -> Result<(), NotBelow> {
+    let floor = match floor {
+        Some(f) if f >= 1 => f,
+        _ => {
+            return Err(NotBelow::Unknown(format!(
+                "the setup group's {property} is not known to be above 0: the answer's {property} cannot be compared"
+            )))
+        }
+    };
+    match got.get(property).and_then(serde_json::Value::as_i64) {
+        Some(v) if v >= floor => Ok(()),
+        Some(v) => Err(NotBelow::Below(format!(
+            "{property} is {v}, below the {floor} of a group that existed when the call was made"
+        ))),
+        None => Err(NotBelow::Below(format!(
+            "{property} is missing or not an integer: {}",
+            super::excerpt(got)
+        ))),
+    }
+}
+
+/// Why [`not_below`] did not pass.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotBelow {
+    /// The answer is below the floor.
+    Below(String),
+    /// There is no floor to compare with.
+    Unknown(String),
+}
+
 /// Whether the two listings (without and with deleted groups, `param` false and true)
 /// show group `id` as `listing` says they should.
 pub fn listed(
@@ -113,6 +192,34 @@ pub fn still_healthy(answer: Result<u16, String>) -> Result<(), String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn only_the_named_groups() {
+        use serde_json::json;
+        let got = json!([{"Id": 5}, {"Id": 6}]);
+        assert_eq!(super::only(&got, "Id", Some(5), &[5, 6]), Ok(()));
+        let e = super::only(&got, "Id", Some(5), &[5]).expect_err("6 was not named");
+        assert!(e.contains("group 6"), "{e}");
+        assert!(super::only(&json!([{"Id": 6}]), "Id", Some(5), &[5]).is_err());
+    }
+
+    #[test]
+    fn not_below_a_known_floor() {
+        use super::NotBelow;
+        use serde_json::json;
+        assert_eq!(
+            super::not_below(&json!({"Rank": 3}), "Rank", Some(2)),
+            Ok(())
+        );
+        assert!(matches!(
+            super::not_below(&json!({"Rank": 0}), "Rank", Some(1)),
+            Err(NotBelow::Below(_))
+        ));
+        assert!(matches!(
+            super::not_below(&json!({"Rank": 0}), "Rank", Some(0)),
+            Err(NotBelow::Unknown(_))
+        ));
+    }
+
     use super::*;
     use serde_json::json;
 

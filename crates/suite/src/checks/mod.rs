@@ -34,6 +34,9 @@ pub enum Intrinsic {
     /// answer is in that very type, parameters aside; wildcards and ties accept any
     /// listed type of the family (`media_family` checks that).
     MediaType,
+    /// The `charset` parameter of the answer's Content-Type names the encoding its bytes
+    /// are in (the pages' samples: `application/json; charset=utf-8`).
+    Charset,
     /// A call that succeeds with something to return answers it: not the NULL result
     /// (the agents' sign of a failed call) nor the internal error object. Cases whose call
     /// may have nothing to return say `expect.body = "may-be-null"`.
@@ -41,7 +44,7 @@ pub enum Intrinsic {
 }
 
 impl Intrinsic {
-    pub const ALL: [Intrinsic; 9] = [
+    pub const ALL: [Intrinsic; 10] = [
         Intrinsic::MediaFamily,
         Intrinsic::BodyDecodes,
         Intrinsic::Schema,
@@ -51,6 +54,7 @@ impl Intrinsic {
         Intrinsic::NoServerError,
         Intrinsic::MediaType,
         Intrinsic::HasResult,
+        Intrinsic::Charset,
     ];
 
     /// Whether a case's level caps this check's (all but `answers`, `setup` and
@@ -73,6 +77,7 @@ impl Intrinsic {
             Intrinsic::NoServerError => "no_server_error",
             Intrinsic::MediaType => "media_type",
             Intrinsic::HasResult => "has_result",
+            Intrinsic::Charset => "charset",
         }
     }
 }
@@ -223,6 +228,38 @@ pub fn media_type(asked: &str, content_type: Option<&str>) -> Result<(), String>
     }
 }
 
+/// The `charset` parameter of a Content-Type names the encoding of the body's bytes. Only a
+/// body beyond ASCII can tell (ASCII reads the same under every label seen on the web):
+/// UTF-8 bytes under another label read as other text to a client that trusts the label.
+/// Bytes that are not UTF-8 under a UTF-8 label are `body_decodes`' to report.
+pub fn charset(content_type: Option<&str>, body: &[u8]) -> Result<(), String> {
+    let label = content_type.and_then(|ct| {
+        ct.split(';').skip(1).find_map(|p| {
+            let (name, value) = p.split_once('=')?;
+            name.trim()
+                .eq_ignore_ascii_case("charset")
+                .then(|| value.trim().trim_matches('"').to_ascii_lowercase())
+        })
+    });
+    let Some(label) = label else { return Ok(()) };
+    if body.is_ascii() || matches!(label.as_str(), "utf-8" | "utf8") {
+        return Ok(());
+    }
+    match std::str::from_utf8(body) {
+        Ok(text) => {
+            let sample: String = text.chars().filter(|c| !c.is_ascii()).take(3).collect();
+            Err(format!(
+                "labelled `charset={label}`, but the bytes are UTF-8 (`{sample}` ...): a client that trusts the label reads other text"
+            ))
+        }
+        Err(_) if matches!(label.as_str(), "us-ascii" | "ascii") => Err(format!(
+            "labelled `charset={label}`, but the body holds bytes beyond ASCII"
+        )),
+        // Legacy bytes under a legacy label: consistent.
+        Err(_) => Ok(()),
+    }
+}
+
 /// The family an Accept header value prefers: the listed type with the highest q-value
 /// (ties go to the first); `None` when it prefers a wildcard or names no JSON/XML type.
 pub fn preferred_family(accept: &str) -> Option<MediaFamily> {
@@ -338,6 +375,32 @@ pub fn excerpt(v: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn charset_names_the_bytes() {
+        let utf8 = "{\"Value\": \"Grüße\"}".as_bytes();
+        assert_eq!(
+            charset(Some("application/json; charset=utf-8"), utf8),
+            Ok(())
+        );
+        assert_eq!(charset(Some("application/json"), utf8), Ok(()));
+        assert_eq!(
+            charset(Some("application/json; charset=\"UTF-8\""), utf8),
+            Ok(())
+        );
+        let e = charset(Some("application/json; charset=iso-8859-1"), utf8).expect_err("UTF-8");
+        assert!(e.contains("charset=iso-8859-1") && e.contains("üß"), "{e}");
+        // ASCII tells nothing; Latin-1 bytes under a Latin-1 label are what they say.
+        assert_eq!(
+            charset(Some("text/xml; charset=iso-8859-1"), b"<a>x</a>"),
+            Ok(())
+        );
+        assert_eq!(
+            charset(Some("text/xml; charset=iso-8859-1"), b"<a>\xfc</a>"),
+            Ok(())
+        );
+        assert!(charset(Some("text/xml; charset=us-ascii"), b"<a>\xfc</a>").is_err());
+    }
     use serde_json::json;
 
     #[test]

@@ -1,6 +1,6 @@
 //! Request headers for an auth mode, from the configured credentials.
 
-use crate::auth::{AuthMode, NearMiss, NearMissOf};
+use crate::auth::{AuthMode, NearMiss, NearMissOf, DOUBLE_SUBMIT_TOKEN};
 use crate::credentials::{env, Credential, Credentials};
 use crate::vocab::{header, AuthScheme};
 use base64::Engine as _;
@@ -114,6 +114,10 @@ pub fn auth_headers(
                 ))
             })?;
             let mut headers = match n.of() {
+                _ if *n == NearMiss::XsrfDoubleSubmit => vec![
+                    ("Cookie".into(), wrong),
+                    (header::XSRF_TOKEN.into(), DOUBLE_SUBMIT_TOKEN.into()),
+                ],
                 NearMissOf::Basic => authz(basic(&wrong)),
                 NearMissOf::Ticket => authz(format!("SoTicket {wrong}")),
                 NearMissOf::Bearer => authz(format!("Bearer {wrong}")),
@@ -157,7 +161,11 @@ fn near_miss_source(
 /// Basic its base64): secrets in all but name, so the redactor masks them too.
 pub fn near_miss_secrets(c: &Credentials) -> Vec<String> {
     let mut out = Vec::new();
-    for n in NearMiss::ALL {
+    // The double-submit's made-up value is no secret: it stays readable in reports.
+    for n in NearMiss::ALL
+        .into_iter()
+        .filter(|n| *n != NearMiss::XsrfDoubleSubmit)
+    {
         let (configured, _, _) = near_miss_source(n, c);
         let Some(wrong) = configured.as_ref().and_then(|v| n.derive(v.expose())) else {
             continue;

@@ -23,6 +23,10 @@ fn near_miss_header(n: NearMiss) -> String {
     match n {
         NearMiss::BasicUser => basic(format!("${{{}%%:*}}:soconform-wrong-password", env::BASIC)),
         NearMiss::BasicPassword => basic(format!("soconform-nobody:${{{}#*:}}", env::BASIC)),
+        NearMiss::BasicPasswordCase => basic(format!(
+            "${{{0}%%:*}}:$(printf %s \"${{{0}#*:}}\" | tr a-zA-Z A-Za-z)",
+            env::BASIC
+        )),
         NearMiss::BasicLonger | NearMiss::BasicBesideSession => {
             basic(format!("${{{}}}x", env::BASIC))
         }
@@ -36,6 +40,11 @@ fn near_miss_header(n: NearMiss) -> String {
         }
         NearMiss::BearerShorter => format!("\"Authorization: Bearer ${{{}%?}}\"", env::BEARER),
         NearMiss::BearerCase => format!("\"Authorization: Bearer {}\"", swap(env::BEARER)),
+        // Made up, not derived: shown as sent.
+        NearMiss::XsrfDoubleSubmit => quote(&format!(
+            "Cookie: XSRF-TOKEN={}",
+            crate::auth::DOUBLE_SUBMIT_TOKEN
+        )),
         NearMiss::CookieValue => format!(
             "\"Cookie: $(printf %s \"${}\" | sed 's/; */;/g; s/;/x; /g; s/$/x/')\"",
             env::COOKIE
@@ -125,6 +134,24 @@ mod tests {
         assert!(
             cmd.contains("tr a-zA-Z A-Za-z") && !cmd.contains("ABCDEF"),
             "{cmd}"
+        );
+    }
+
+    #[test]
+    fn the_password_in_another_case_is_derived_by_the_shell() {
+        let header = near_miss_header(NearMiss::BasicPasswordCase);
+        let out = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(format!("printf %s {header}"))
+            .env(env::BASIC, "tje0:Tje0")
+            .output();
+        // Without bash there is nothing to compare against.
+        let Ok(out) = out else { return };
+        use base64::Engine as _;
+        let want = base64::engine::general_purpose::STANDARD.encode("tje0:tJE0");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            format!("Authorization: Basic {want}")
         );
     }
 

@@ -18,6 +18,10 @@ pub struct BodyForm {
     /// No page gives this form (only the JSON of a request object is documented): a server
     /// that binds none of a body's guessed forms is reported, never failed, on that.
     pub guess: bool,
+    /// A guess the vendor's own client sends (the official `@superoffice/webapi` client
+    /// posts a list of keys as a bare JSON array): a server that does not bind it fails a
+    /// should, not a must.
+    pub client: bool,
 }
 
 /// Names the docs give the body: `## Request Body: request` and the method name.
@@ -60,6 +64,7 @@ pub fn encode(
         label: label.into(),
         bytes: v.to_string().into_bytes(),
         guess,
+        client: false,
     };
     match vocab::family_of(content_type) {
         Some(MediaFamily::Json) if vocab::essence(content_type).contains("patch+json") => {
@@ -86,6 +91,9 @@ pub fn encode(
             // client sends it; then named by the page's body name, as its other calls'
             // bodies are. An object holding one list may also go bare.
             let mut forms = vec![json("json", value, ctx.list_body)];
+            forms[0].client = ctx.list_body
+                && value.is_array()
+                && vocab::essence(content_type) == "application/json";
             match value {
                 Value::Object(map) => {
                     if let [(_, list @ Value::Array(_))] = map.iter().collect::<Vec<_>>()[..] {
@@ -118,6 +126,7 @@ fn xml_forms(value: &Value, ctx: &EncodeContext) -> Result<Vec<BodyForm>, Encode
         label,
         bytes: text.into_bytes(),
         guess: true,
+        client: false,
     };
     let mut forms = Vec::new();
     // First what a DataContractSerializer reads: for a request object the contract's root
@@ -346,6 +355,7 @@ fn form_forms(value: &Value) -> Vec<BodyForm> {
             label: label.into(),
             bytes: ser.finish().into_bytes(),
             guess: true,
+            client: false,
         }
     };
     let mut forms = vec![
@@ -410,6 +420,7 @@ mod tests {
                 .to_vec(),
             )]
             .into(),
+            list_body: false,
         }
     }
 
@@ -494,11 +505,16 @@ mod tests {
         // A list is a guess where the page's body is one, and a case's own JSON elsewhere.
         assert_eq!(guesses(&json!([1]), "application/json"), [false]);
         let list = EncodeContext {
+            body_name: "userGroupIds".into(),
             list_body: true,
             ..ctx()
         };
         let forms = encode(&json!([1]), "application/json", &list).expect("encodes");
         assert!(forms.iter().all(|f| f.guess));
+        // The bare array is what the official client sends, under application/json.
+        assert!(forms[0].client && !forms[1].client);
+        let forms = encode(&json!([1]), "text/json", &list).expect("encodes");
+        assert!(!forms[0].client);
         assert_eq!(
             guesses(&json!({"Ids": [1]}), "application/json"),
             [false, true]

@@ -16,20 +16,21 @@ pub(super) async fn setup_group(
 ) -> Result<i32, String> {
     let engine = st.engine;
     let api = &engine.api;
-    let wrapper = api.wrapper_of(endpoint);
     let marks_deleted = st
         .case
         .request
         .body
         .as_ref()
-        .and_then(|b| api.carrier_of(b, &wrapper))
+        .and_then(|b| api.carrier_of(b, &api.wrapper_of(endpoint)))
         .is_some_and(|c| api.is_deleted(c));
-    // Rejudging: the group the recorded run leased, if it leased one.
+    // Rejudging: the group the recorded run leased, if it leased one. A check that
+    // compares with the group's state before the call gets a group of its own.
     let leased = match st.replaying {
         Some(r) => r
             .leased
             .clone()
             .inspect(|(id, c)| engine.groups.remember(*id, c.clone())),
+        None if st.case.needs_fresh_group() => None,
         None => engine.groups.lease(marks_deleted, |c| api.is_deleted(c)),
     };
     if let Some((id, carrier)) = leased {
@@ -52,6 +53,22 @@ pub(super) async fn create_more(st: &mut State<'_>, name: &str) -> Result<i32, S
     let (id, carrier) = calls::create_group(st, name).await?;
     adopt(st, id, carrier);
     Ok(id)
+}
+
+/// Marks the setup group Deleted before the request (`setup = "create_deleted"`): it is
+/// then the run's no longer, and nothing is left for the cleanup to do.
+pub(super) async fn mark_setup_deleted(st: &mut State<'_>, id: i32) -> Result<(), String> {
+    let Some(at) = st.created.iter().position(|(c, _)| *c == id) else {
+        return Err(format!("group {id} is not this trial's"));
+    };
+    let (_, carrier) = st.created.remove(at);
+    let (ex, result) = calls::mark_deleted(st.engine, id, &carrier, "setup").await;
+    st.exchanges.extend(ex);
+    if result.is_err() {
+        // Not marked: the cleanup still owes it the mark.
+        st.created.push((id, carrier));
+    }
+    result
 }
 
 /// After a successful call of the delete endpoint (`[groups] delete`): the group its

@@ -173,7 +173,7 @@ async fn steps(st: &mut State<'_>, spec: &TrialSpec, auth: Vec<(String, String)>
     });
     let mut setup_id = None;
     let mut setup_id2 = None;
-    if matches!(st.case.setup, Setup::Create | Setup::CreateTwo) {
+    if st.case.setup != Setup::None {
         let second = if st.case.setup == Setup::CreateTwo {
             Some(match st.replaying {
                 Some(r) => r.second_name.clone().unwrap_or_default(),
@@ -183,6 +183,11 @@ async fn steps(st: &mut State<'_>, spec: &TrialSpec, auth: Vec<(String, String)>
             None
         };
         let made = match lifecycle::setup_group(st, endpoint, &name).await {
+            Ok(id) if st.case.setup == Setup::CreateDeleted => {
+                lifecycle::mark_setup_deleted(st, id)
+                    .await
+                    .map(|()| (id, None))
+            }
             Ok(id) => match &second {
                 None => Ok((id, None)),
                 Some(second) => {
@@ -221,9 +226,9 @@ async fn steps(st: &mut State<'_>, spec: &TrialSpec, auth: Vec<(String, String)>
     }
     let read = |r: &Response| verify::not_read(st_engine, spec, endpoint, sent_value, r);
     let sent = send(st, prepared.attempts, &read).await;
-    if let Some(why) = sent.unbound {
+    if let Some((level, why)) = sent.unbound {
         // Nothing the server did can be judged on a form the docs never give.
-        st.case_check_at(Level::Info, "binding", Err(why));
+        st.case_check_at(level.capped_by(st.case.level), "binding", Err(why));
         if st.case.expect.healthy_after {
             verify::healthy_after(st).await;
         }
@@ -242,7 +247,7 @@ async fn steps(st: &mut State<'_>, spec: &TrialSpec, auth: Vec<(String, String)>
         Some(v) => {
             lifecycle::register_created(st, &name, sent, setup_id, v).await;
             if !v.is_null() {
-                verify::carrier(st, spec, endpoint, v, sent, setup_id).await;
+                verify::carrier(st, spec, endpoint, v, sent, (setup_id, setup_id2)).await;
             }
         }
         // Not checked (`body = "any"`) or unreadable: still find out whether the server
@@ -260,7 +265,7 @@ async fn steps(st: &mut State<'_>, spec: &TrialSpec, auth: Vec<(String, String)>
     }
     // No carrier came back (DeleteUserGroup's 204): a listing check still runs.
     if (200..300).contains(&resp.status) && decoded.as_ref().is_none_or(Value::is_null) {
-        verify::listing(st, setup_id).await;
+        verify::listing(st, setup_id, setup_id2).await;
     }
     if st.case.expect.healthy_after {
         verify::healthy_after(st).await;
@@ -271,8 +276,10 @@ async fn steps(st: &mut State<'_>, spec: &TrialSpec, auth: Vec<(String, String)>
 struct Sent {
     /// The last answer, if any.
     response: Option<Response>,
-    /// Every form was a guess and the server bound none: why, form by form.
-    unbound: Option<String>,
+    /// Every form was a guess and the server bound none: at what level that is reported
+    /// (info; should when one was the form the vendor's client sends), and why, form by
+    /// form.
+    unbound: Option<(Level, String)>,
 }
 
 /// Sends the request in each body form in turn while the case expects success: the next
@@ -288,6 +295,7 @@ async fn send(
     let mut response = None;
     let mut not_bound: Vec<(String, String)> = vec![];
     let mut refused_type_only = true;
+    let mut client_form = None;
     for (i, attempt) in attempts.into_iter().enumerate() {
         let label = attempt.request.body_label.clone().unwrap_or_default();
         let mut ex = st.engine.client.send("main", attempt.request).await;
@@ -308,6 +316,9 @@ async fn send(
         let last = i + 1 == n;
         match why {
             Some(why) => {
+                if attempt.client {
+                    client_form.get_or_insert_with(|| label.clone());
+                }
                 not_bound.push((label, why));
                 if !last {
                     ex.purpose = "attempt";
@@ -347,10 +358,19 @@ async fn send(
                 && crate::checks::status(&st.case.expect.status, r.status).is_ok()
         });
     let unbound = (all_guesses && !refused_type_only && !refusal_expected).then(|| {
-        format!(
+        let why = format!(
             "the server bound none of these forms, and no page gives the form of this body: {}",
             listed()
-        )
+        );
+        match client_form {
+            Some(form) => (
+                Level::Should,
+                format!(
+                    "{why}; `{form}` is the form the official @superoffice/webapi client sends"
+                ),
+            ),
+            None => (Level::Info, why),
+        }
     });
     Sent {
         response: response.and_then(Result::ok),

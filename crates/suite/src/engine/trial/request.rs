@@ -29,6 +29,8 @@ pub(super) struct Attempt {
     pub request: Request,
     /// No page gives this form (see [`encode::BodyForm::guess`]).
     pub guess: bool,
+    /// The vendor's own client sends this form (see [`encode::BodyForm::client`]).
+    pub client: bool,
 }
 
 /// Builds the request; `None` when it cannot be sent (the reason is recorded as a check).
@@ -147,6 +149,7 @@ pub(super) fn prepare(
             }
             Attempt {
                 guess: form.as_ref().is_some_and(|f| f.guess),
+                client: form.as_ref().is_some_and(|f| f.client),
                 request: Request {
                     method: method.clone(),
                     url: url.clone(),
@@ -288,6 +291,7 @@ fn body_forms(
             label: "raw".into(),
             bytes: raw.into_bytes(),
             guess: false,
+            client: false,
         }]);
     }
     let (Some(ct), Some(v)) = (&spec.content_type, value) else {

@@ -11,7 +11,7 @@ use crate::engine::Engine;
 use crate::exchange::{Exchange, Response, TransportError};
 use crate::matrix::TrialSpec;
 use crate::suite::Endpoint;
-use crate::vocab::{self, MediaFamily};
+use crate::vocab::{self, Level, MediaFamily};
 use serde_json::Value;
 
 /// The checks on the main answer; the decoded body of a 2xx the case checks (`null`
@@ -108,6 +108,7 @@ fn body(
             expected.unwrap_or(MediaFamily::Json)
         }
     };
+    st.intrinsic(Intrinsic::Charset, checks::charset(content_type, body));
     let schema = if spec.select.is_some() {
         &endpoint.select_schema
     } else {
@@ -228,8 +229,9 @@ pub(super) async fn carrier(
     endpoint: &Endpoint,
     got: &Value,
     sent: Option<&Value>,
-    setup_id: Option<i32>,
+    setup_ids: (Option<i32>, Option<i32>),
 ) {
+    let (setup_id, setup_id2) = setup_ids;
     let case = st.case;
     let api = &st.engine.api;
     let selection = spec.select.as_ref().and_then(|s| {
@@ -293,7 +295,28 @@ pub(super) async fn carrier(
         Some(IdExpect::Contained) => {
             st.case_check("id", group::contains(got, id_property, setup_id))
         }
+        Some(IdExpect::Only) => {
+            let named: Vec<i32> = [setup_id, setup_id2].into_iter().flatten().collect();
+            st.case_check("id", group::only(got, id_property, setup_id, &named))
+        }
         _ => {}
+    }
+    for property in &case.expect.not_below_setup {
+        // What the setup group holds now: this trial holds it alone.
+        let floor = st
+            .created
+            .iter()
+            .find(|(c, _)| Some(*c) == setup_id)
+            .and_then(|(_, carrier)| carrier.get(property))
+            .and_then(Value::as_i64);
+        match group::not_below(got, property, floor) {
+            Ok(()) => st.case_check("not_below_setup", Ok(())),
+            Err(group::NotBelow::Below(e)) => st.case_check("not_below_setup", Err(e)),
+            // Could not establish what the check depends on: reported, never passed.
+            Err(group::NotBelow::Unknown(e)) => {
+                st.case_check_at(Level::Info, "not_below_setup", Err(e))
+            }
+        }
     }
     let target_id = setup_id
         .map(i64::from)
@@ -313,35 +336,52 @@ pub(super) async fn carrier(
         };
         st.case_check("read_back", outcome);
     }
-    listing(st, target_id).await;
+    listing(st, target_id, setup_id2).await;
 }
 
 /// The case's listing check (`expect.listing`) on group `id`: after a carrier, or on its
-/// own after an answer with none (DeleteUserGroup's 204).
-pub(super) async fn listing(st: &mut State<'_>, id: Option<i32>) {
+/// own after an answer with none (DeleteUserGroup's 204). A group gone: the case's second
+/// group (`id2`, where the members move) must still be there, so that a server that
+/// deleted the wrong one is caught.
+pub(super) async fn listing(st: &mut State<'_>, id: Option<i32>, id2: Option<i32>) {
     if let Some(listing) = st.case.expect.listing {
-        let outcome = match id {
-            Some(id) => listed(st, id, listing).await,
-            None => Err("no Id to look for".into()),
+        let outcome = match (id, listing, id2) {
+            (Some(id), Listing::Gone, Some(id2)) => {
+                listed(st, &[(id, listing), (id2, Listing::Active)]).await
+            }
+            (Some(id), _, _) => listed(st, &[(id, listing)]).await,
+            (None, _, _) => Err("no Id to look for".into()),
         };
         st.case_check("listing", outcome);
     }
 }
 
-/// Lists the groups without and with deleted ones, and checks where group `id` shows.
-async fn listed(st: &mut State<'_>, id: i32, listing: Listing) -> Result<(), String> {
-    let mut found = [false; 2];
-    for (i, include) in [false, true].into_iter().enumerate() {
-        let list = calls::list_groups(st, "listing", include).await?;
-        found[i] = list.iter().any(|g| st.engine.api.id_of(g) == Some(id));
+/// Lists the groups without and with deleted ones, and checks where each group shows.
+async fn listed(st: &mut State<'_>, expected: &[(i32, Listing)]) -> Result<(), String> {
+    let mut lists = vec![];
+    for include in [false, true] {
+        lists.push(calls::list_groups(st, "listing", include).await?);
     }
-    group::listed(
-        &st.engine.api.include_deleted,
-        id,
-        found[0],
-        found[1],
-        listing,
-    )
+    let api = &st.engine.api;
+    let found = |list: &Vec<Value>, id: i32| list.iter().any(|g| api.id_of(g) == Some(id));
+    let errors: Vec<String> = expected
+        .iter()
+        .filter_map(|(id, listing)| {
+            group::listed(
+                &api.include_deleted,
+                *id,
+                found(&lists[0], *id),
+                found(&lists[1], *id),
+                *listing,
+            )
+            .err()
+        })
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors.join("; "))
+    }
 }
 
 /// After the request, a valid read of group 0 is still answered below 500.
