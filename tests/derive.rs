@@ -687,9 +687,14 @@ fn openapi_document_has_the_paths_and_every_ref_resolves() {
             .expect("xml ref"),
     )
     .expect("xml component");
-    assert_eq!(xml["xml"]["name"], "request");
+    // The data-contract root the suite sends first.
+    assert_eq!(xml["xml"]["name"], "SaveUserGroup");
+    assert_eq!(
+        xml["xml"]["namespace"],
+        "http://www.superoffice.net/ws/crm/NetServer/Services88"
+    );
     let merge = component(
-        body["application/merge-patch+json"]["schema"]["anyOf"][0]["$ref"]
+        body["application/merge-patch+json"]["schema"]["allOf"][0]["$ref"]
             .as_str()
             .expect("merge ref")
             .trim_start_matches("#/components/schemas/"),
@@ -703,6 +708,30 @@ fn openapi_document_has_the_paths_and_every_ref_resolves() {
     let list = component("v1UserAgent_GetUserGroupList.request");
     assert!(errors(&list, &json!([1, 2])).is_empty());
     assert!(!errors(&list, &json!([1, null])).is_empty());
+    // No more than the docs promise: no negative primary key, no null body.
+    assert!(!errors(&list, &json!([-1])).is_empty(), "a negative key");
+    let inline = |v: &Value| -> Value {
+        let mut s = v.clone();
+        s["components"] = doc["components"].clone();
+        s
+    };
+    let json_schema = inline(&body["application/json"]["schema"]);
+    assert!(
+        !errors(&json_schema, &Value::Null).is_empty(),
+        "a null body"
+    );
+    assert!(!errors(&json_body, &json!({"UserGroup": {"Id": -2147483647}})).is_empty());
+    assert!(errors(&json_body, &json!({"UserGroup": {"Id": 0}})).is_empty());
+    // The page's own sample request sends a null carrier: that stays.
+    assert!(errors(&json_schema, &json!({"UserGroup": null})).is_empty());
+    let delete = inline(
+        &doc["paths"]["/api/v1/Agents/User/DeleteUserGroup"]["post"]["requestBody"]["content"]
+            ["application/merge-patch+json"]["schema"],
+    );
+    assert!(
+        !errors(&delete, &Value::Null).is_empty(),
+        "a null merge patch"
+    );
     assert!(
         doc["paths"]["/api/v1/Agents/User/DeleteUserGroup"]["post"]["responses"]["200"]
             .get("content")

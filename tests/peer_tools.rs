@@ -2,8 +2,10 @@
 //! (pinned with every dependency in `tests/peer_tools/requirements.txt`, installed with pip
 //! into a virtual environment under `target/`) against the embedded reference server, with
 //! every default check but those in [`EXCLUDED_CHECKS`] and a fixed seed. It must report
-//! no failure and no error, every operation tested. A second trial runs the same against a
-//! server whose answers break the contract, and Schemathesis must find it.
+//! no failure and no error, every operation tested; the same against the clean profile that
+//! refuses what no page promises (a null body, a negative key), so the export promises no
+//! more than the docs. Another trial runs it against a server whose answers break the
+//! contract, and Schemathesis must find it.
 //!
 //! Without Python 3 (with `venv`) the trials are reported as ignored, with the reason, as
 //! the browser tests are; `.ci/run` sets `SOCONF_REQUIRE_PYTHON=1`, under which a missing
@@ -12,7 +14,7 @@
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use serde_json::Value;
-use soconform_reference::{self as reference, Config, Fault};
+use soconform_reference::{self as reference, Config, Fault, Profile};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::sync::OnceLock;
@@ -93,7 +95,7 @@ fn export(dir: &Path) -> Result<PathBuf, Failed> {
 
 /// `st run` on the export against a fresh reference server (with `fault`, if any): the
 /// JSON run report Schemathesis wrote.
-fn schemathesis(name: &str, fault: Option<Fault>) -> Result<Value, Failed> {
+fn schemathesis(name: &str, fault: Option<Fault>, profile: Profile) -> Result<Value, Failed> {
     let env = venv()?;
     let dir = work_dir().join(format!("{name}.{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -106,6 +108,7 @@ fn schemathesis(name: &str, fault: Option<Fault>) -> Result<Value, Failed> {
         .map_err(|e| format!("tokio runtime: {e}"))?;
     let mut config = Config::with_defaults();
     config.fault = fault;
+    config.profile = profile;
     let basic = config
         .credentials
         .basic
@@ -167,12 +170,21 @@ fn failure_lines(doc: &Value) -> Vec<String> {
 }
 
 fn export_passes_schemathesis() -> Result<(), Failed> {
-    let doc = schemathesis("clean", None)?;
+    passes_schemathesis(Profile::Reference)
+}
+
+fn export_promises_no_more_than_the_docs() -> Result<(), Failed> {
+    passes_schemathesis(Profile::StrictInput)
+}
+
+fn passes_schemathesis(profile: Profile) -> Result<(), Failed> {
+    let doc = schemathesis(profile.id(), None, profile)?;
     let failures = failure_lines(&doc);
     if !failures.is_empty() || doc["exit_code"] != 0 {
         return Err(format!(
-            "Schemathesis found {} failure(s) or error(s) in the export against the reference server (exit code {}):\n{}",
+            "Schemathesis found {} failure(s) or error(s) in the export against the `{}` profile (exit code {}):\n{}",
             failures.len(),
+            profile.id(),
             doc["exit_code"],
             failures.join("\n")
         )
@@ -207,7 +219,7 @@ fn export_passes_schemathesis() -> Result<(), Failed> {
 /// (ST108).
 fn a_broken_server_is_caught() -> Result<(), Failed> {
     let fault = Fault::from_id("id_as_string").ok_or("no fault `id_as_string`")?;
-    let doc = schemathesis("faulty", Some(fault))?;
+    let doc = schemathesis("faulty", Some(fault), Profile::Reference)?;
     let caught = doc["failures"].as_array().into_iter().flatten().any(|f| {
         f["code"] == "ST108"
             && f["operations"].as_array().is_some_and(|ops| {
@@ -269,6 +281,10 @@ fn main() -> ExitCode {
         needs_python(
             "schemathesis::export_against_the_reference_server_has_no_failures",
             export_passes_schemathesis,
+        ),
+        needs_python(
+            "schemathesis::export_against_a_server_refusing_null_bodies_and_negative_keys_has_no_failures",
+            export_promises_no_more_than_the_docs,
         ),
         needs_python(
             "schemathesis::a_server_breaking_the_contract_is_caught",

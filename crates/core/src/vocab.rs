@@ -146,6 +146,17 @@ impl AuthScheme {
 }
 
 /// HTTP header names the suite sends or reads, written once.
+/// XML namespaces of the data-contract forms a .NET Web API 2 stack reads and writes.
+pub mod xml_ns {
+    pub const XSI: &str = "http://www.w3.org/2001/XMLSchema-instance";
+    /// The data contract namespace of the agent calls: the SOAP contract's (notes §4, X1:
+    /// `http://www.superoffice.net/ws/crm/NetServer/ServicesNN`, 88 the newest seen). The
+    /// REST pages name none; a DataContractSerializer stack reads only its own.
+    pub const DATA_CONTRACT: &str = "http://www.superoffice.net/ws/crm/NetServer/Services88";
+    /// Where DataContractSerializer puts arrays of primitives (`ArrayOfint`).
+    pub const ARRAYS: &str = "http://schemas.microsoft.com/2003/10/Serialization/Arrays";
+}
+
 pub mod header {
     pub const XSRF_TOKEN: &str = "X-XSRF-TOKEN";
     pub const SO_APP_TOKEN: &str = "SO-AppToken";

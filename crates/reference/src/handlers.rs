@@ -122,7 +122,7 @@ async fn invoke(
         None => content_type,
     };
     let request = decode_request(state, fault, op, parts, &query, body).await?;
-    let request = state.config.profile.store_form(request);
+    let request = state.config.profile.store_form(request)?;
     let outcome = match fault {
         Some(f) => f.execute(&state.store, request)?,
         None => execute(&state.store, request)?,
@@ -196,6 +196,7 @@ async fn decode_typed(
         Some(contract) => contract?,
         None => body::decode_with(headers, &bytes, objects, profile.relaxes_json())?,
     };
+    profile.screen_body(&decoded)?;
     let decoded: Decoded = profile.bend_decoded(op, decoded);
     let decoded = match state.config.fault {
         Some(f) => f.bend_decoded(decoded),

@@ -29,6 +29,10 @@ pub enum Profile {
     /// "ErrorMessage" or "Message": ..., "ErrorSource": ...}`), and no `WWW-Authenticate`
     /// challenge (no page mentions one).
     ProductErrors,
+    /// Refuses (400) what no page promises is accepted: a request body that is JSON
+    /// `null`, and a negative primary key (`Id`, `userGroupId`, the keys of a list). What
+    /// the OpenAPI export leaves out, so a tool generating from it never meets a refusal.
+    StrictInput,
     /// XML as a DataContractSerializer stack reads and writes it: an XML request object
     /// only in the contract form (root the method's name in the contract namespace, members
     /// in contract order), a list of keys only as `ArrayOfint` (any other list binds as no
@@ -37,12 +41,13 @@ pub enum Profile {
 }
 
 impl Profile {
-    pub const ALL: [Profile; 5] = [
+    pub const ALL: [Profile; 6] = [
         Profile::Reference,
         Profile::EmptyStrings,
         Profile::LenientJson,
         Profile::ProductErrors,
         Profile::DataContract,
+        Profile::StrictInput,
     ];
 
     pub fn id(self) -> &'static str {
@@ -52,6 +57,7 @@ impl Profile {
             Profile::LenientJson => "lenient_json",
             Profile::ProductErrors => "product_errors",
             Profile::DataContract => "data_contract",
+            Profile::StrictInput => "strict_input",
         }
     }
 
@@ -66,6 +72,9 @@ impl Profile {
             }
             Profile::ProductErrors => {
                 "error and 401 bodies shaped as the product's ({Error, ErrorType, ErrorMessage, ErrorSource}), no WWW-Authenticate"
+            }
+            Profile::StrictInput => {
+                "refuses with 400 what no page promises is accepted: a null request body, a negative primary key"
             }
             Profile::DataContract => {
                 "XML as DataContractSerializer reads and writes it: request objects only in the contract form (root the method, contract namespace and order), keys only as ArrayOfint (another list binds as none), answers with xmlns, i:nil and a:KeyValueOf pairs"
@@ -143,6 +152,19 @@ impl Profile {
         }))
     }
 
+    /// The decoded body refused where this profile refuses it (`StrictInput`: JSON `null`).
+    pub fn screen_body(self, decoded: &Decoded) -> Result<(), ApiError> {
+        if self == Profile::StrictInput
+            && decoded.source == Source::Json
+            && decoded.value == Some(Value::Null)
+        {
+            return Err(ApiError::bad_request(
+                "The request is invalid: the body is null.",
+            ));
+        }
+        Ok(())
+    }
+
     /// An answer as this profile writes it (`DataContract`: XML in the contract shape).
     pub fn render(self, content_type: &'static str, value: &Value) -> Response {
         if self != Profile::DataContract || !content_type.ends_with("/xml") {
@@ -177,8 +199,28 @@ impl Profile {
         Profile::ALL.into_iter().find(|p| p.id() == id)
     }
 
-    /// The typed request as this profile's store takes it (between decoding and the store).
-    pub fn store_form(self, request: AgentRequest) -> AgentRequest {
+    /// The typed request as this profile's store takes it (between decoding and the
+    /// store), or its refusal (`StrictInput`: a negative primary key).
+    pub fn store_form(self, request: AgentRequest) -> Result<AgentRequest, ApiError> {
+        if self == Profile::StrictInput {
+            let negative = match &request {
+                AgentRequest::Save(SaveRequest {
+                    user_group: Some(input),
+                }) => input.id.is_some_and(|id| id < 0),
+                AgentRequest::Get { id } => *id < 0,
+                AgentRequest::GetList { ids } => ids.iter().any(|id| *id < 0),
+                _ => false,
+            };
+            if negative {
+                return Err(ApiError::bad_request(
+                    "The request is invalid: a primary key is negative.",
+                ));
+            }
+        }
+        Ok(self.transform(request))
+    }
+
+    fn transform(self, request: AgentRequest) -> AgentRequest {
         match (self, request) {
             (
                 Profile::EmptyStrings,
@@ -222,16 +264,49 @@ mod tests {
         });
         let AgentRequest::Save(SaveRequest {
             user_group: Some(got),
-        }) = Profile::EmptyStrings.store_form(req.clone())
+        }) = Profile::EmptyStrings
+            .store_form(req.clone())
+            .expect("admitted")
         else {
             panic!("a save stays a save");
         };
         assert_eq!(got.tooltip, Some(Some(String::new())));
         assert_eq!(got.value, Some(Some("a".into())));
-        assert_eq!(Profile::Reference.store_form(req.clone()), req);
+        assert_eq!(Profile::Reference.store_form(req.clone()), Ok(req));
         for p in Profile::ALL {
             assert_eq!(Profile::from_id(p.id()), Some(p));
         }
+    }
+
+    #[test]
+    fn strict_input_refuses_what_no_page_promises() {
+        let p = Profile::StrictInput;
+        let negative = AgentRequest::GetList { ids: vec![3, -1] };
+        assert!(p.store_form(negative.clone()).is_err());
+        assert!(Profile::Reference.store_form(negative).is_ok());
+        let save = |id| {
+            AgentRequest::Save(SaveRequest {
+                user_group: Some(UserGroupInput {
+                    id: Some(id),
+                    value: None,
+                    tooltip: None,
+                    rank: None,
+                    deleted: None,
+                }),
+            })
+        };
+        assert!(p.store_form(save(-2147483647)).is_err());
+        assert!(p.store_form(save(0)).is_ok());
+        // A null carrier is the page's own sample; a null body is not.
+        assert!(p
+            .store_form(AgentRequest::Save(SaveRequest { user_group: None }))
+            .is_ok());
+        let null_body = Decoded {
+            value: Some(Value::Null),
+            source: Source::Json,
+        };
+        assert!(p.screen_body(&null_body).is_err());
+        assert!(Profile::Reference.screen_body(&null_body).is_ok());
     }
 
     #[test]

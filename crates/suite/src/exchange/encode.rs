@@ -43,15 +43,9 @@ pub struct EncodeContext {
 #[error("{0}")]
 pub struct EncodeError(pub String);
 
-pub const XSI_NS: &str = "http://www.w3.org/2001/XMLSchema-instance";
-
-/// The data contract namespace of the agent calls: the SOAP contract's (notes §4, X1:
-/// `http://www.superoffice.net/ws/crm/NetServer/ServicesNN`, 88 the newest seen). The REST
-/// pages name none; a DataContractSerializer stack reads only its own.
-pub const DATA_CONTRACT_NS: &str = "http://www.superoffice.net/ws/crm/NetServer/Services88";
-
-/// Where DataContractSerializer puts arrays of primitives (`ArrayOfint`, `ArrayOfstring`).
-pub const ARRAYS_NS: &str = "http://schemas.microsoft.com/2003/10/Serialization/Arrays";
+pub use crate::vocab::xml_ns::{
+    ARRAYS as ARRAYS_NS, DATA_CONTRACT as DATA_CONTRACT_NS, XSI as XSI_NS,
+};
 
 /// Every reasonable encoding of `value` for `content_type`, primary first. Types outside
 /// the three families get the JSON text (negative cases send it on purpose).

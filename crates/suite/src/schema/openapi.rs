@@ -13,7 +13,7 @@
 use super::types::{primitive_schema, DocType};
 use super::{Derivation, DerivedEndpoint, SCHEMA_DIALECT};
 use crate::description::{EndpointDescription, HttpSample};
-use crate::vocab::{essence, header};
+use crate::vocab::{essence, header, xml_ns};
 use serde_json::{json, Map, Value};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -188,12 +188,16 @@ fn parameters(d: &EndpointDescription, page: &str) -> Vec<Value> {
         .query_parameters
         .iter()
         .map(|q| {
+            let mut schema = query_schema(&q.type_name);
+            if is_key(&q.name, Some(&q.description)) {
+                key_minimum(&mut schema);
+            }
             json!({
                 "name": q.name,
                 "in": "query",
                 "required": q.required,
                 "description": q.description,
-                "schema": query_schema(&q.type_name),
+                "schema": schema,
                 SOURCE: source(page, "Query String Parameters", None),
             })
         })
@@ -252,17 +256,18 @@ fn request_body(d: &EndpointDescription, page: &str, form_schema: Option<&str>) 
                 media.insert(
                     "schema".into(),
                     json!({
-                        "anyOf": [schema_ref(&format!("{root}-merge-patch")), {"type": "null"}],
+                        "allOf": [schema_ref(&format!("{root}-merge-patch"))],
                         SOURCE: source("RFC 7396", "1. Introduction", Some("Null values in the merge patch are given special meaning to indicate the removal of existing values in the target.")),
                     }),
                 );
             } else {
+                // No null body: no page shows one, and a server may refuse it as malformed.
                 media.insert(
                     "schema".into(),
                     json!({
-                        "anyOf": [schema_ref(&root), {"type": "null"}],
-                        "description": "The request, or null: the agents answer a null request with the NULL result, not an HTTP error.",
-                        SOURCE: source(AGENTS_PAGE, "Agents WebAPI", Some("The agents do not return HTTP errors - a failed call will return NULL instead.")),
+                        "allOf": [schema_ref(&root)],
+                        "description": "The request as the page's body table gives it. No page says that a null body or a negative key is accepted, so neither is promised.",
+                        SOURCE: source(AGENTS_PAGE, "Errors", Some("Happens when the request is malformed.")),
                     }),
                 );
             }
@@ -491,11 +496,87 @@ fn mark_rights_read_only(props: &mut Map<String, Value>) {
     }
 }
 
-/// The JSON request: the documented shape, the carriers' rights read-only.
+/// The JSON request: the documented shape, the carriers' rights read-only, and no more
+/// than the docs promise (see [`promised_only`]).
 fn request_json(request: &Value) -> Value {
     let mut r = request.clone();
     each_property_map(&mut r, &request_members);
+    promised_only(&mut r);
     r
+}
+
+/// Where the docs are silent a request schema must not promise that a server accepts a
+/// value: a primary key is never negative (0 stays: SaveUserGroup's new group). A server
+/// may refuse one as malformed ("Happens when the request is malformed."). (A null body
+/// is left out where the body is given, in [`request_body`]; a null carrier stays: the
+/// SaveUserGroup page's own sample request sends `{"UserGroup": null}`.)
+fn promised_only(request: &mut Value) {
+    each_property_map(request, &|props| {
+        for (name, p) in props.iter_mut() {
+            if is_key(name, p.get("description").and_then(Value::as_str)) {
+                key_minimum(p);
+                if let Some(items) = p.get_mut("items") {
+                    key_minimum(items);
+                }
+            }
+        }
+    });
+    // A body that is a list of keys ("The primary keys.").
+    let keys_body = request
+        .get("description")
+        .and_then(Value::as_str)
+        .is_some_and(|d| d.to_ascii_lowercase().contains("primary keys"));
+    if keys_body {
+        if let Some(items) = request.get_mut("items") {
+            key_minimum(items);
+        }
+    }
+}
+
+/// A primary key: an integer named `*Id`/`*Ids` or described as a primary key.
+fn is_key(name: &str, description: Option<&str>) -> bool {
+    name.ends_with("Id")
+        || name.ends_with("Ids")
+        || name.ends_with("ID")
+        || description.is_some_and(|d| d.to_ascii_lowercase().contains("primary key"))
+}
+
+/// An integer schema that promises no negative value (0 stays).
+fn key_minimum(schema: &mut Value) {
+    if schema.get("type").is_some_and(|t| t == "integer")
+        && schema
+            .get("minimum")
+            .and_then(Value::as_i64)
+            .is_none_or(|m| m < 0)
+    {
+        if let Value::Object(m) = schema {
+            m.insert("minimum".into(), json!(0));
+        }
+    }
+}
+
+/// `schema` without its `null` alternative (`anyOf [X, null]` becomes X, a type list
+/// loses `"null"`).
+fn not_null(schema: &mut Value) {
+    let Value::Object(m) = schema else { return };
+    if let Some(Value::Array(ts)) = m.get_mut("type") {
+        ts.retain(|t| t != "null");
+        if let [one] = ts.as_slice() {
+            let one = one.clone();
+            m.insert("type".into(), one);
+        }
+    }
+    if let Some(Value::Array(alts)) = m.get_mut("anyOf") {
+        alts.retain(|a| a != &json!({"type": "null"}));
+        if alts.len() == 1 {
+            if let Some(Value::Object(only)) = alts.pop() {
+                m.remove("anyOf");
+                for (k, v) in only {
+                    m.entry(k).or_insert(v);
+                }
+            }
+        }
+    }
 }
 
 /// The `application/merge-patch+json` request: a member may also be null, which RFC 7396
@@ -526,37 +607,21 @@ fn text_boolean(schema: &mut Value) {
 }
 
 /// The XML request: XML has no null (an element is there or not), so every `null`
-/// alternative goes; the root element is the body's name on the page (`request`), the root
-/// the suite sends first.
-fn request_xml(request: &Value, body_name: &str) -> Value {
+/// alternative goes; the root is the form the suite sends first, what a .NET Web API 2
+/// stack's DataContractSerializer reads: the method's name in the contract namespace for a
+/// request object, `ArrayOfint` in the Arrays namespace for a list of keys. No page gives
+/// either (the suite tries others after them).
+fn request_xml(request: &Value, method: &str) -> Value {
     fn strip_null(v: &mut Value) {
+        not_null(v);
         match v {
-            Value::Object(m) => {
-                if let Some(Value::Array(ts)) = m.get_mut("type") {
-                    ts.retain(|t| t != "null");
-                    if let [one] = ts.as_slice() {
-                        let one = one.clone();
-                        m.insert("type".into(), one);
-                    }
-                }
-                if let Some(Value::Array(alts)) = m.get_mut("anyOf") {
-                    alts.retain(|a| a != &json!({"type": "null"}));
-                    if alts.len() == 1 {
-                        if let Some(Value::Object(only)) = alts.pop() {
-                            m.remove("anyOf");
-                            for (k, v) in only {
-                                m.entry(k).or_insert(v);
-                            }
-                        }
-                    }
-                }
-                m.values_mut().for_each(strip_null);
-            }
+            Value::Object(m) => m.values_mut().for_each(strip_null),
             Value::Array(a) => a.iter_mut().for_each(strip_null),
             _ => {}
         }
     }
     let mut r = request.clone();
+    promised_only(&mut r);
     strip_null(&mut r);
     each_property_map(&mut r, &|props| {
         props.values_mut().for_each(text_boolean);
@@ -566,14 +631,20 @@ fn request_xml(request: &Value, body_name: &str) -> Value {
         let array = m.get("type").is_some_and(|t| t == "array");
         if array {
             // A list of keys as DataContractSerializer writes `int[]`: one `<int>` each.
-            m.insert("xml".into(), json!({"name": body_name, "wrapped": true}));
+            m.insert(
+                "xml".into(),
+                json!({"name": "ArrayOfint", "namespace": xml_ns::ARRAYS, "wrapped": true}),
+            );
             if let Some(Value::Object(items)) = m.get_mut("items") {
                 if items.get("type").is_some_and(|t| t == "integer") {
                     items.insert("xml".into(), json!({"name": "int"}));
                 }
             }
         } else {
-            m.insert("xml".into(), json!({"name": body_name}));
+            m.insert(
+                "xml".into(),
+                json!({"name": method, "namespace": xml_ns::DATA_CONTRACT}),
+            );
         }
     }
     r
@@ -672,11 +743,8 @@ pub fn document(derivation: &Derivation) -> Result<Value, String> {
                     .map(|r| Cow::Owned(request_json(r))),
                 "request-xml" if d.request_content_types.iter().any(|t| is_xml(t)) => {
                     e.request_schema.as_ref().map(|r| {
-                        let name = d
-                            .request_body
-                            .as_ref()
-                            .map_or("request", |b| b.name.as_str());
-                        Cow::Owned(request_xml(r, name))
+                        let method = d.uid.rsplit('_').next().unwrap_or("request");
+                        Cow::Owned(request_xml(r, method))
                     })
                 }
                 "request-xml" => None,
@@ -746,7 +814,7 @@ pub fn document(derivation: &Derivation) -> Result<Value, String> {
             &e.request_schema,
             d.request_content_types.iter().any(|t| is_form(t)),
         ) {
-            (Some(request), true) => form_schema(request).map(|f| {
+            (Some(request), true) => form_schema(&request_json(request)).map(|f| {
                 let name = format!("{}.request-form", d.uid);
                 schemas.insert(name.clone(), f);
                 name
