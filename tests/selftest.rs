@@ -9,6 +9,8 @@ use soconform_reference::{Fault, Profile};
 use std::path::Path;
 use std::sync::Arc;
 
+mod common;
+
 #[test]
 fn every_fault_is_caught_and_the_clean_server_passes() {
     let suite = Suite::load(SuitePaths::under(Path::new(env!("CARGO_MANIFEST_DIR"))))
@@ -92,5 +94,53 @@ fn readme_lists_every_fault() {
             section.contains(&row),
             "README's Self-test table has no row starting {row} (run `cargo run --release -- selftest` and paste its table)"
         );
+    }
+}
+
+/// Faults whose catching once depended on the order trials ran in (a check that worked on a
+/// group an earlier trial had left, and passed when that group was already gone): each is
+/// caught in every one of several runs of its concern, with groups reused as usual.
+#[test]
+fn order_sensitive_faults_are_caught_in_every_run() {
+    use soconform::launch::execute;
+    use soconform::target::{Limits, Target};
+    let suite = Arc::new(
+        Suite::load(SuitePaths::under(Path::new(env!("CARGO_MANIFEST_DIR"))))
+            .expect("the suite loads"),
+    );
+    let all = soconform::matrix::expand_all(&suite).expect("the matrix expands");
+    for id in [
+        "delete_wrong_group",
+        "delete_ignored",
+        "list_leaves_out_deleted",
+        "list_answers_every_group",
+        "create_rank_zero",
+    ] {
+        let fault = Fault::from_id(id).expect("a fault");
+        let specs: Vec<_> = all
+            .iter()
+            .filter(|t| t.concern(&suite) == fault.concern())
+            .cloned()
+            .collect();
+        for run in 1..=4 {
+            let server = common::Server::start(Some(fault));
+            let target = Target {
+                base_url: Some(server.server.base_url().to_string()),
+                credentials: soconform_reference::default_credentials(),
+                limits: Limits {
+                    rps: 0,
+                    concurrency: 16,
+                    ..Limits::remote()
+                },
+                keep_created: false,
+                fresh_groups: false,
+            };
+            let outcome = execute(suite.clone(), target, specs.clone(), false).expect("runs");
+            let strict = fault.level() == Level::Should;
+            assert!(
+                outcome.reports.iter().any(|r| r.fails_run(strict)),
+                "run {run}: fault `{id}` was not caught"
+            );
+        }
     }
 }
