@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// The fault these tests waive: it accepts the configured Basic user with any password,
-/// so the `near-basic-user` and `near-basic-longer` trials fail (must, and the
-/// should-level 401 ones): four trials.
+/// so the `near-basic-user`, `near-basic-longer` and `near-basic-password-case` trials
+/// fail (must, and the should-level 401 ones): six trials.
 const FAULT: &str = "auth_basic_user_only";
 const FILTER: &str = "::auth::near_miss_";
 
@@ -102,7 +102,7 @@ fn a_waiver_sets_the_failures_aside_in_every_report_and_the_run_passes() {
     let out = run(&s, &dir, &["--waivers", &waivers.to_string_lossy()], &[]);
     let said = text(&out);
     assert_eq!(out.status.code(), Some(0), "{said}");
-    assert!(said.contains("with 4 waived failures"), "{said}");
+    assert!(said.contains("with 6 waived failures"), "{said}");
     let doc = report(&dir);
     let waived: Vec<&Value> = doc["trials"]
         .as_array()
@@ -112,14 +112,14 @@ fn a_waiver_sets_the_failures_aside_in_every_report_and_the_run_passes() {
         .collect();
     assert_eq!(
         waived.len(),
-        4,
-        "the must and should near-basic-user and -longer trials"
+        6,
+        "the must and should near-basic-user, -longer and -password-case trials"
     );
     assert!(waived
         .iter()
         .all(|t| t["waived"]["owner"] == "qa@example.com"));
     assert_eq!(doc["waivers"][0]["state"], "applied");
-    assert_eq!(doc["totals"]["waived"], 4);
+    assert_eq!(doc["totals"]["waived"], 6);
     let junit = std::fs::read_to_string(dir.join("junit.xml")).expect("junit");
     assert!(
         junit.contains("waived failure: half-checked Basic under dispute"),
@@ -222,7 +222,7 @@ fn diff_exits_1_on_regressions_and_0_on_fixes() {
     let said = text(&worse);
     assert_eq!(worse.status.code(), Some(1), "{said}");
     assert!(
-        said.contains("newly failing (4):")
+        said.contains("newly failing (6):")
             && said.contains("near_miss_refused::json->json::near-basic-user: pass -> fail")
             && said.contains("target changed")
             && said.contains("WORSE"),
@@ -236,7 +236,7 @@ fn diff_exits_1_on_regressions_and_0_on_fixes() {
     let said = text(&better);
     assert_eq!(better.status.code(), Some(0), "{said}");
     assert!(
-        said.contains("fixed (4):") && said.contains("not worse"),
+        said.contains("fixed (6):") && said.contains("not worse"),
         "{said}"
     );
     let same = soconform(&["diff"])

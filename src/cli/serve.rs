@@ -47,7 +47,8 @@ pub struct ServeArgs {
     #[arg(long, value_name = "ID", value_parser = parse_fault)]
     pub fault: Option<reference::Fault>,
     /// Which clean server: `reference` (the default) or another that chooses differently
-    /// where the docs are silent (`empty_strings`, `lenient_json`, `product_errors`; see
+    /// where the docs are silent (`empty_strings`, `lenient_json`, `product_errors`,
+    /// `data_contract`, `strict_input`; see
     /// `soconform selftest --list`).
     #[arg(long, value_name = "NAME", value_parser = parse_profile, default_value = "reference")]
     pub profile: reference::Profile,

@@ -55,6 +55,16 @@ impl Case {
     pub fn needs_fresh_group(&self) -> bool {
         self.expect.listing == Some(Listing::Gone) || !self.expect.not_below_setup.is_empty()
     }
+
+    /// The case proves that carrier property `property` was stored (a read-back of it, or
+    /// a listing): its group must not already hold the value sent.
+    pub fn proves_property(&self, property: &str) -> bool {
+        self.expect
+            .read_back
+            .iter()
+            .any(|p| p.eq_ignore_ascii_case(property))
+            || self.expect.listing.is_some()
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]

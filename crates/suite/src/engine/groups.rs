@@ -88,10 +88,14 @@ impl GroupRegistry {
     ///
     /// A group that may be Deleted (`is_deleted` of its last carrier) goes only to a trial
     /// that marks its group Deleted itself (`marks_deleted`): the docs do not say whether
-    /// a Deleted group may be saved active again, so no trial depends on it.
+    /// a Deleted group may be saved active again, so no trial depends on it. Not even to
+    /// such a trial when it proves the mark was stored (`proves_mark`: a read-back or
+    /// listing of it): on a group already Deleted that proof would hold whatever the
+    /// server did with the request.
     pub fn lease(
         &self,
         marks_deleted: bool,
+        proves_mark: bool,
         is_deleted: impl Fn(&Value) -> bool,
     ) -> Option<(i32, Value)> {
         if !self.reuse {
@@ -101,12 +105,13 @@ impl GroupRegistry {
         let r = &mut *guard;
         r.idle.retain(|id| r.active.contains_key(id));
         let deleted = |id: &i32| r.active.get(id).is_some_and(&is_deleted);
+        let prefer_deleted = marks_deleted && !proves_mark;
         let at = r
             .idle
             .iter()
-            .rposition(|id| deleted(id) == marks_deleted)
+            .rposition(|id| deleted(id) == prefer_deleted)
             .or_else(|| {
-                marks_deleted
+                prefer_deleted
                     .then(|| r.idle.iter().rposition(|id| !deleted(id)))
                     .flatten()
             })?;

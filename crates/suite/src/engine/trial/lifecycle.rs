@@ -31,7 +31,11 @@ pub(super) async fn setup_group(
             .clone()
             .inspect(|(id, c)| engine.groups.remember(*id, c.clone())),
         None if st.case.needs_fresh_group() => None,
-        None => engine.groups.lease(marks_deleted, |c| api.is_deleted(c)),
+        None => engine.groups.lease(
+            marks_deleted,
+            st.case.proves_property(&api.props.deleted_property),
+            |c| api.is_deleted(c),
+        ),
     };
     if let Some((id, carrier)) = leased {
         st.notes.push(format!(
