@@ -94,11 +94,9 @@ pub fn encode(
                         forms.push(json("json:bare-parameter", list, true));
                     }
                 }
-                Value::Array(_) => {
-                    if !ctx.body_name.is_empty() && ctx.body_name != "request" {
-                        let named = serde_json::json!({ ctx.body_name.clone(): value });
-                        forms.push(json("json:named-parameter", &named, true));
-                    }
+                Value::Array(_) if !ctx.body_name.is_empty() && ctx.body_name != "request" => {
+                    let named = serde_json::json!({ ctx.body_name.clone(): value });
+                    forms.push(json("json:named-parameter", &named, true));
                 }
                 _ => {}
             }
