@@ -27,6 +27,8 @@ use common::external;
 /// makes it wrong for this API (a test below holds the README to it).
 const EXCLUDED_CHECKS: &[&str] = &["negative_data_rejection"];
 const SEED: &str = "1";
+/// The operations Schemathesis runs: the six UserGroup calls.
+const FAMILY_PATHS: &str = "/Agents/User/(Save|Get|GetAll|Create|Delete)UserGroup(s|List)?$";
 /// Test cases per operation and phase.
 const EXAMPLES: &str = "100";
 const INSTALL_TIMEOUT: Duration = Duration::from_secs(900);
@@ -128,6 +130,10 @@ fn schemathesis(name: &str, fault: Option<Fault>, profile: Profile) -> Result<Va
         .arg(&spec)
         .args(["--url", &origin, "--auth", &basic])
         .args(["--seed", SEED, "-n", EXAMPLES])
+        // The UserGroup family: the calls the reference server keeps state for. The other
+        // agent calls' answers are built from their schemas and tested in
+        // tests/reference_server; 100 cases each for ~190 more calls would take minutes.
+        .args(["--include-path-regex", FAMILY_PATHS])
         .arg("--continue-on-failure")
         .args(["--exclude-checks", &EXCLUDED_CHECKS.join(",")])
         .args(["--report", "json", "--report-json-path"])

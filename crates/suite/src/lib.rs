@@ -12,7 +12,6 @@ pub mod auth;
 pub mod cases;
 pub mod checks;
 pub mod decode;
-pub mod description;
 pub mod docs;
 pub mod engine;
 pub mod exchange;
@@ -26,4 +25,4 @@ pub mod traceability;
 pub mod trial_name;
 pub mod waivers;
 
-pub use soconform_core::{credentials, vocab};
+pub use soconform_core::{credentials, description, vocab};

@@ -358,7 +358,8 @@ impl<'i, 'a> Builder<'i, 'a> {
                 None => primitive_schema(&DocType::String),
             },
             ClrType::Bool => primitive_schema(&DocType::Bool),
-            ClrType::Byte => primitive_schema(&DocType::Byte),
+            // A carrier page's `System.Byte` is one byte; the reference pages' `byte` a stream.
+            ClrType::Byte => json!({"type": "integer", "minimum": 0, "maximum": 255}),
             ClrType::Int16 => primitive_schema(&DocType::Int16),
             ClrType::UInt16 => primitive_schema(&DocType::UInt16),
             ClrType::Int32 => primitive_schema(&DocType::Int32),

@@ -75,7 +75,10 @@ pub fn primitive_schema(t: &DocType) -> Value {
     match t {
         DocType::String => json!({"type": ["string", "null"]}),
         DocType::Bool => json!({"type": "boolean"}),
-        DocType::Byte => int_range(0, 255),
+        // The pages' `byte` is a byte stream (`## Response:byte`, `| ImageData | byte |`;
+        // their samples: "GIF89....File contents as raw bytes..."): under the JSON types a
+        // string (Web API 2 writes a `byte[]` as base64), not one number.
+        DocType::Byte => json!({"type": ["string", "null"], "contentEncoding": "base64"}),
         DocType::Int16 => int_range(i16::MIN as i64, i16::MAX as i64),
         DocType::UInt16 => int_range(0, u16::MAX as i64),
         DocType::Int32 => int_range(i32::MIN as i64, i32::MAX as i64),
