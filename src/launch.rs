@@ -57,6 +57,17 @@ pub fn effective_credentials(target: &Target) -> Credentials {
     }
 }
 
+/// The reference server's catalogue of `suite`'s endpoints (their descriptions and
+/// response schemas, already read by the suite: nothing is read twice).
+pub fn catalogue_of(suite: &Suite) -> reference::Catalogue {
+    reference::Catalogue::new(
+        suite
+            .endpoints
+            .values()
+            .map(|e| (e.description.clone(), &e.response_schema)),
+    )
+}
+
 /// Must run inside a tokio runtime (the embedded server is spawned on it).
 pub async fn launch(suite: Arc<Suite>, target: Target, run_id: String) -> Result<Launched, String> {
     launch_with(suite, target, run_id, reference::Config::with_defaults()).await
@@ -76,6 +87,10 @@ pub async fn launch_with(
             target.credentials = effective_credentials(&target);
             let mut config = server_config;
             config.credentials = target.credentials.clone();
+            // Every endpoint the suite knows, answered from its derived schema.
+            if config.catalogue.is_empty() {
+                config.catalogue = Arc::new(catalogue_of(&suite));
+            }
             let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
             let server = reference::start(config, addr)
                 .await

@@ -15,6 +15,6 @@ pub mod rejudge;
 pub mod selftest;
 
 pub use soconform_suite::{
-    auth, cases, checks, credentials, decode, description, docs, engine, exchange, generate,
-    matrix, report, schema, suite, target, traceability, trial_name, vocab, waivers,
+    auth, cases, checks, credentials, decode, description, docs, engine, example, exchange,
+    generate, matrix, report, schema, suite, target, traceability, trial_name, vocab, waivers,
 };

@@ -52,6 +52,10 @@ pub struct ServeArgs {
     /// `soconform selftest --list`).
     #[arg(long, value_name = "NAME", value_parser = parse_profile, default_value = "reference")]
     pub profile: reference::Profile,
+    /// Directory holding schemas/ (and cases/, spec/): every endpoint derived there is
+    /// served, so a page added and derived needs no rebuild (default: found automatically).
+    #[arg(long)]
+    pub suite_dir: Option<std::path::PathBuf>,
 }
 
 fn parse_profile(id: &str) -> Result<reference::Profile, String> {
@@ -174,7 +178,20 @@ pub fn main(args: ServeArgs) -> u8 {
 }
 
 async fn run(args: ServeArgs) -> u8 {
-    let config = args.config();
+    let mut config = args.config();
+    let paths = args
+        .suite_dir
+        .as_deref()
+        .map(crate::suite::SuitePaths::under)
+        .unwrap_or_else(crate::suite::SuitePaths::discover);
+    match reference::Catalogue::load(&paths.schemas) {
+        Ok(c) => config.catalogue = std::sync::Arc::new(c),
+        Err(e) => {
+            eprintln!("serve: cannot read the endpoint descriptions: {e}");
+            return super::exit::ERROR;
+        }
+    }
+    let served = config.catalogue.len();
     let creds = config.credentials.clone();
     let addr = SocketAddr::new(args.host, args.port);
     let server = match reference::start(config, addr).await {
@@ -185,6 +202,10 @@ async fn run(args: ServeArgs) -> u8 {
         }
     };
     print!("{}", banner(server.base_url(), &creds));
+    println!(
+        "Every agent call derived in {} is served too ({served} endpoint descriptions), answered from its response schema.",
+        paths.schemas.display()
+    );
     if args.profile != reference::Profile::Reference {
         println!(
             "clean profile {}: {}",

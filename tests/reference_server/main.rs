@@ -162,6 +162,7 @@ impl Srv {
     }
 }
 
+mod agents;
 mod auth;
 mod family;
 mod input;

@@ -142,7 +142,8 @@ fn string(schema: &Value) -> Value {
         }
     }
     let s = match schema.get("format").and_then(Value::as_str) {
-        Some("date-time") => "2026-12-07T12:00:00",
+        // As the pages' samples write them: with the offset (RFC 3339).
+        Some("date-time") => "2026-12-07T12:00:00+01:00",
         Some("date") => "2026-12-07",
         Some("time") => "12:00:00",
         _ if schema.get("contentEncoding") == Some(&json!("base64")) => "c29jb25mb3Jt",
@@ -189,7 +190,7 @@ mod tests {
         let v = value_of(&schema);
         assert_eq!(v["Id"], json!(1));
         assert_eq!(v["Name"], json!("soconform"));
-        assert_eq!(v["When"], json!("2026-12-07T12:00:00"));
+        assert_eq!(v["When"], json!("2026-12-07T12:00:00+01:00"));
         assert_eq!(v["Mask"], json!("None"));
         assert_eq!(v["Tags"], json!(["soconform"]));
         assert_eq!(v["Open"], json!({}));

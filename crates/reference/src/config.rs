@@ -1,10 +1,12 @@
 //! Server configuration: the credentials it accepts, simulated latency, the body limit
 //! and the groups that exist before the first request.
 
+use super::agents::Catalogue;
 use super::carrier::UserGroup;
 use super::faults::Fault;
 use super::profile::Profile;
 use crate::credentials::{Credential, Credentials};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The default request body limit: 1 MiB.
@@ -26,6 +28,9 @@ pub struct Config {
     pub fault: Option<Fault>,
     /// Which clean server: the reference's own choices where the docs are silent, or another.
     pub profile: Profile,
+    /// The other agent calls, served from their derived schemas ([`Catalogue::load`] of a
+    /// suite directory's `schemas/`); empty: only the UserGroup family.
+    pub catalogue: Arc<Catalogue>,
 }
 
 impl Config {
@@ -38,6 +43,7 @@ impl Config {
             seed: Vec::new(),
             fault: None,
             profile: Profile::Reference,
+            catalogue: Arc::default(),
         }
     }
 

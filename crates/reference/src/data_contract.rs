@@ -124,21 +124,27 @@ fn in_contract_order(carrier: Map<String, Value>) -> Map<String, Value> {
 /// `<ArrayOfUserGroup>`) in the contract namespace with `xmlns:i`, the carrier's members
 /// in contract order, `i:nil="true"` for null, dictionaries as `a:KeyValueOf...` pairs.
 pub fn write(value: &Value) -> String {
+    write_as("UserGroup", value)
+}
+
+/// [`write`] for an answer whose element is `item` (a carrier's or a primitive's name):
+/// the other agent calls the server answers from their schemas.
+pub fn write_as(item: &str, value: &Value) -> String {
     let head = format!("xmlns=\"{NS}\" xmlns:i=\"{XSI}\"");
     match value {
-        Value::Null => format!("<UserGroup i:nil=\"true\" {head}/>"),
+        Value::Null => format!("<{item} i:nil=\"true\" {head}/>"),
         Value::Array(items) => {
-            let mut out = format!("<ArrayOfUserGroup {head}>");
-            for item in items {
-                carrier(&mut out, "UserGroup", item);
+            let mut out = format!("<ArrayOf{item} {head}>");
+            for v in items {
+                carrier(&mut out, item, v);
             }
-            out.push_str("</ArrayOfUserGroup>");
+            out.push_str(&format!("</ArrayOf{item}>"));
             out
         }
         other => {
             let mut out = String::new();
-            carrier(&mut out, "UserGroup", other);
-            out.replacen("<UserGroup>", &format!("<UserGroup {head}>"), 1)
+            carrier(&mut out, item, other);
+            out.replacen(&format!("<{item}>"), &format!("<{item} {head}>"), 1)
         }
     }
 }

@@ -8,6 +8,7 @@
 //! (module docs of [`auth`], [`negotiate`], [`body`], [`request`], [`form`], [`patch`],
 //! [`xml`], [`select`], [`store`]) and summarised in the README's table.
 
+pub mod agents;
 pub mod auth;
 pub mod body;
 pub mod carrier;
@@ -30,6 +31,7 @@ pub mod xml;
 
 use soconform_core::{credentials, vocab};
 
+pub use agents::Catalogue;
 pub use carrier::UserGroup;
 pub use config::{default_credentials, Config};
 pub use faults::Fault;

@@ -123,9 +123,12 @@ impl Profile {
 
     /// An XML body, when this profile reads it its own way (`DataContract`); `None`
     /// leaves it to the reference reader.
+    /// `method` is the call's name (the contract root of a request object); `keys` says
+    /// the body is a list of keys (`int[]`).
     pub fn read_contract(
         self,
-        op: Operation,
+        method: &str,
+        keys: bool,
         headers: &axum::http::HeaderMap,
         bytes: &[u8],
     ) -> Option<Result<Decoded, ApiError>> {
@@ -142,9 +145,9 @@ impl Profile {
         if text.trim().is_empty() {
             return None;
         }
-        let read = match op {
-            Operation::GetUserGroupList => crate::data_contract::read_int_array(text),
-            _ => crate::data_contract::read_request(op.name(), text),
+        let read = match keys {
+            true => crate::data_contract::read_int_array(text),
+            false => crate::data_contract::read_request(method, text),
         };
         Some(read.map(|v| Decoded {
             value: Some(v),
@@ -346,7 +349,8 @@ mod tests {
         let p = Profile::DataContract;
         let plain = b"<request><UserGroup><Value>a</Value></UserGroup></request>";
         let refused = p.read_contract(
-            Operation::SaveUserGroup,
+            "SaveUserGroup",
+            false,
             &headers("text/xml; charset=utf-8"),
             plain,
         );
@@ -356,31 +360,29 @@ mod tests {
             crate::data_contract::NS
         );
         let read = p.read_contract(
-            Operation::SaveUserGroup,
+            "SaveUserGroup",
+            false,
             &headers("application/xml"),
             contract.as_bytes(),
         );
         assert!(matches!(read, Some(Ok(_))));
         // Every call's XML request object is read the same way.
-        let other = p.read_contract(Operation::GetAllUserGroups, &headers("text/xml"), plain);
+        let other = p.read_contract("GetAllUserGroups", false, &headers("text/xml"), plain);
         assert!(matches!(other, Some(Err(e)) if e.status.as_u16() == 400));
         // A list of keys binds only as ArrayOfint; another list is no keys.
         let list = p.read_contract(
-            Operation::GetUserGroupList,
+            "GetUserGroupList",
+            true,
             &headers("application/xml"),
             b"<userGroupIds><item>7</item></userGroupIds>",
         );
         assert!(matches!(list, Some(Ok(d)) if d.value == Some(json!([]))));
         // JSON and other profiles keep the reference reader.
         assert!(p
-            .read_contract(
-                Operation::SaveUserGroup,
-                &headers("application/json"),
-                b"{}"
-            )
+            .read_contract("SaveUserGroup", false, &headers("application/json"), b"{}")
             .is_none());
         assert!(Profile::Reference
-            .read_contract(Operation::SaveUserGroup, &headers("application/xml"), plain)
+            .read_contract("SaveUserGroup", false, &headers("application/xml"), plain)
             .is_none());
     }
 }

@@ -25,4 +25,4 @@ pub mod traceability;
 pub mod trial_name;
 pub mod waivers;
 
-pub use soconform_core::{credentials, description, vocab};
+pub use soconform_core::{credentials, description, example, vocab};

@@ -287,10 +287,14 @@ pub fn parse_page(file: &str, text: &str) -> Result<Page, DocError> {
         }
     };
 
-    // Summary paragraphs.
+    // Summary paragraphs, as text: the generator's XML-doc remnants (`<para />`,
+    // `<see cref="..."/>`) and HTML entities are what a reader sees rendered.
     let mut summary = Vec::new();
     while let Some(Block::Paragraph { lines, .. }) = it.peek() {
-        summary.push(lines.join("\n"));
+        let text = summary_text(&lines.join("\n"));
+        if !text.is_empty() {
+            summary.push(text);
+        }
         it.next();
     }
 
@@ -521,3 +525,49 @@ use sections::*;
 
 #[cfg(test)]
 pub(crate) mod tests;
+
+/// A summary paragraph as it reads rendered: `<para />` and `<para>` tags dropped,
+/// `<see cref="T:A.B.Name"/>` as `Name`, and the HTML entities `&lt;`, `&gt;`, `&amp;`,
+/// `&quot;`, `&#39;` decoded.
+pub fn summary_text(raw: &str) -> String {
+    let mut out = String::new();
+    let mut rest = raw;
+    while let Some(at) = rest.find('<') {
+        out.push_str(&rest[..at]);
+        let tag_end = rest[at..].find('>').map(|e| at + e + 1);
+        let Some(end) = tag_end else {
+            out.push_str(&rest[at..]);
+            rest = "";
+            break;
+        };
+        let tag = &rest[at..end];
+        let name = tag
+            .trim_start_matches(['<', '/'])
+            .split(|c: char| c.is_whitespace() || c == '/' || c == '>')
+            .next()
+            .unwrap_or("");
+        match name {
+            "para" => {}
+            "see" | "seealso" => {
+                let target = tag
+                    .split_once("cref=\"")
+                    .or_else(|| tag.split_once("langword=\""))
+                    .and_then(|(_, v)| v.split('"').next())
+                    .unwrap_or("");
+                let short = target.rsplit(['.', ':']).next().unwrap_or(target);
+                out.push_str(short);
+            }
+            // Anything else is text that happens to hold `<` (`List<T>`).
+            _ => out.push_str(tag),
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    let decoded = out
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&");
+    decoded.trim().to_string()
+}

@@ -143,3 +143,18 @@ fn include_line_samples_are_absent() {
     let p = parse_page("t.md", &text).expect("parses");
     assert!(p.sample_request.is_none());
 }
+
+#[test]
+fn summary_remnants_read_as_text() {
+    use super::summary_text;
+    assert_eq!(
+        summary_text("Checks the password. <para /> Returns &lt;bool&gt; &amp; more."),
+        "Checks the password.  Returns <bool> & more."
+    );
+    assert_eq!(
+        summary_text("Gets a <see cref=\"T:SuperOffice.CRM.ContactEntity\"/> by key."),
+        "Gets a ContactEntity by key."
+    );
+    assert_eq!(summary_text("<para />"), "");
+    assert_eq!(summary_text("A List<int> stays."), "A List<int> stays.");
+}
