@@ -795,3 +795,40 @@ fn derived_schemas_are_valid_json_schema_2020_12() {
         }
     }
 }
+
+#[test]
+fn one_unreadable_page_never_stops_the_others() {
+    let dir = std::env::temp_dir().join(format!("soconform-derive-bad-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let bad = dir.join("v1XAgent_Broken.md");
+    std::fs::write(
+        &bad,
+        "---\ntitle: POST Agents/X/Broken\nuid: v1XAgent_Broken\n---\n\n# POST Agents/X/Broken\n\nno route block here\n",
+    )
+    .expect("write");
+    let out_dir = dir.join("out");
+    let out = Command::new(env!("CARGO_BIN_EXE_soconform"))
+        .arg("derive")
+        .arg("--out")
+        .arg(&out_dir)
+        .arg(&bad)
+        .arg(spec_dir().join("v1ContactAgent_GetContact.md"))
+        .arg(spec_dir().join("v1PersonAgent_GetPerson.md"))
+        .output()
+        .expect("derive runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    // The page, its line and what was expected.
+    assert!(
+        stderr.contains("v1XAgent_Broken.md:8: expected the route block"),
+        "{stderr}"
+    );
+    for uid in ["v1ContactAgent_GetContact", "v1PersonAgent_GetPerson"] {
+        assert!(
+            out_dir.join(format!("{uid}.endpoint.json")).is_file(),
+            "{uid} derived all the same"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

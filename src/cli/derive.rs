@@ -82,6 +82,13 @@ pub fn derive_pages(pages: &[PathBuf]) -> Result<Derivation, String> {
     schema::derive(&sources).map_err(|e| e.to_string())
 }
 
+/// Reads and derives every page that can be read; the others' errors beside.
+pub fn derive_readable(pages: &[PathBuf]) -> Result<(Derivation, Vec<String>), String> {
+    let sources = load(&input_paths(pages)?)?;
+    let (derivation, errors) = schema::derive_each(&sources);
+    Ok((derivation, errors.iter().map(|e| e.to_string()).collect()))
+}
+
 /// Every file under `out` that is missing or differs from the derivation.
 pub fn stale_files(derivation: &Derivation, out: &Path) -> Vec<String> {
     let mut problems = Vec::new();
@@ -98,11 +105,27 @@ pub fn stale_files(derivation: &Derivation, out: &Path) -> Vec<String> {
 
 pub fn main(args: DeriveArgs) -> u8 {
     use super::exit;
-    let derivation = match derive_pages(&args.pages) {
+    let (derivation, unreadable) = match derive_readable(&args.pages) {
         Ok(d) => d,
         Err(e) => {
             eprintln!("derive: error: {e}");
             return exit::ERROR;
+        }
+    };
+    // Every page that could not be read, each with its file, line and what was expected;
+    // the others are derived (and written) all the same, and the exit code says so.
+    for e in &unreadable {
+        eprintln!("derive: error: {e}");
+    }
+    let failed = |code: u8| {
+        if unreadable.is_empty() {
+            code
+        } else {
+            eprintln!(
+                "derive: {} page(s) could not be read; every other page was derived",
+                unreadable.len()
+            );
+            exit::FAILED
         }
     };
     for w in &derivation.warnings {
@@ -117,7 +140,7 @@ pub fn main(args: DeriveArgs) -> u8 {
                 files.len(),
                 args.out.display()
             );
-            return exit::OK;
+            return failed(exit::OK);
         }
         for p in &problems {
             println!("{p}");
@@ -147,5 +170,5 @@ pub fn main(args: DeriveArgs) -> u8 {
         files.len(),
         args.out.display()
     );
-    exit::OK
+    failed(exit::OK)
 }

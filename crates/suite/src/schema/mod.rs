@@ -130,6 +130,38 @@ fn kind_of(name: &str) -> Option<bool> {
 /// Derives every endpoint from `sources`. Reference pages derive independently of each
 /// other; carrier pages serve all of them. Two pages with the same uid (two generations of
 /// one page) must derive the same endpoint; it is produced once.
+/// [`derive`] of every page that can be read: a page that cannot (or pages whose uid
+/// conflicts) is left out with its error, and the others are derived without it. One
+/// unreadable page never stops the rest.
+pub fn derive_each(sources: &[Source]) -> (Derivation, Vec<DeriveError>) {
+    let mut errors = Vec::new();
+    let mut left: Option<Vec<Source>> = None;
+    loop {
+        let attempt = derive(left.as_deref().unwrap_or(sources));
+        let e = match attempt {
+            Ok(d) => return (d, errors),
+            Err(e) => e,
+        };
+        let bad: Vec<String> = match &e {
+            DeriveError::Doc(d) => vec![d.file.clone()],
+            DeriveError::Conflict { files, .. } => files.clone(),
+        };
+        let mut rest = left.take().unwrap_or_else(|| sources.to_vec());
+        let before = rest.len();
+        rest.retain(|s| !bad.contains(&s.name));
+        errors.push(e);
+        // An error that names no input would come back forever: stop there.
+        if rest.len() == before {
+            let none = Derivation {
+                endpoints: vec![],
+                warnings: vec![],
+            };
+            return (none, errors);
+        }
+        left = Some(rest);
+    }
+}
+
 pub fn derive(sources: &[Source]) -> Result<Derivation, DeriveError> {
     let mut pages: Vec<(Page, &str)> = Vec::new();
     let mut type_pages: Vec<(TypePage, &str)> = Vec::new();

@@ -1,0 +1,131 @@
+//! A page of another agent (the List agent's GetCountry, tests/fixtures/other_agent/),
+//! copied into a copy of the suite directory and derived there, is served by
+//! `soconform serve --suite-dir` with no code change: the binary as a user runs it.
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+const PAGE: &str = "v1ListAgent_GetCountry.md";
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read_dir").flatten() {
+        let path = entry.path();
+        let target = to.join(entry.file_name());
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).expect("copy");
+        }
+    }
+}
+
+/// Stops the server however the test ends.
+struct Serve(Child);
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn a_page_of_another_agent_is_derived_and_served_without_a_rebuild() {
+    let dir = std::env::temp_dir().join(format!("soconform-other-agent-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    for sub in ["cases", "schemas", "spec"] {
+        copy_dir(&root().join(sub), &dir.join(sub));
+    }
+    std::fs::copy(
+        root().join("tests/fixtures/other_agent").join(PAGE),
+        dir.join("spec").join(PAGE),
+    )
+    .expect("the page");
+
+    // Derive the copy's pages into its schemas/, as a user who adds a page does.
+    let pages: Vec<PathBuf> = std::fs::read_dir(dir.join("spec"))
+        .expect("spec")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            (name.starts_with("v1") && name.ends_with(".md")) || name.ends_with(".yml")
+        })
+        .collect();
+    let derive = Command::new(env!("CARGO_BIN_EXE_soconform"))
+        .arg("derive")
+        .arg("--out")
+        .arg(dir.join("schemas"))
+        .args(&pages)
+        .output()
+        .expect("derive runs");
+    assert!(
+        derive.status.success(),
+        "{}",
+        String::from_utf8_lossy(&derive.stderr)
+    );
+    let schema_file = dir.join("schemas/v1ListAgent_GetCountry.response.schema.json");
+    assert!(schema_file.is_file(), "derived");
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_soconform"))
+        .args(["serve", "--port", "0", "--suite-dir"])
+        .arg(&dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("serve starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let serve = Serve(child);
+    let first = BufReader::new(stdout)
+        .lines()
+        .next()
+        .expect("a banner")
+        .expect("a line");
+    let base = first
+        .rsplit(' ')
+        .next()
+        .expect("the URL ends the first line")
+        .to_string();
+
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let (status, body) = rt.block_on(async {
+        let res = reqwest::Client::new()
+            .post(format!("{base}/v1/Agents/List/GetCountry?countryId=42"))
+            .header("Authorization", "Basic dGplMDpUamUw")
+            .header("Accept", "application/json")
+            .send()
+            .await
+            .expect("answered");
+        (res.status().as_u16(), res.text().await.expect("body"))
+    });
+    drop(serve);
+    assert_eq!(status, 200, "{body}");
+    let value: Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(
+        value["CountryId"], 42,
+        "the key in the primary key: {value}"
+    );
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(&schema_file).expect("schema"))
+            .expect("schema JSON");
+    let validator = jsonschema::draft202012::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .expect("compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(&value)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
