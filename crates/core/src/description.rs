@@ -20,6 +20,9 @@ pub struct EndpointDescription {
     pub summary: Vec<String>,
     /// The "Online Restricted" banner text, when the page has one.
     pub restriction: Option<String>,
+    /// The "Experimental" banner text, when the page has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub experimental: Option<String>,
     pub query_parameters: Vec<QueryParameter>,
     /// Example request lines shown under the query-string table.
     pub query_examples: Vec<String>,

@@ -674,6 +674,7 @@ pub fn derive_page(
         path: page.path.clone(),
         summary: page.summary.clone(),
         restriction: page.restriction.clone(),
+        experimental: page.experimental.clone(),
         query_parameters: describe::query_parameters(page),
         query_examples: page.query_examples.clone(),
         request_headers: describe::request_headers(page),

@@ -8,6 +8,7 @@
 //! ```http                               route block: <METHOD> <path>
 //! Summary paragraphs
 //! ## Online Restricted: ## <banner>     optional
+//! ## Experimental: ## <banner>           optional
 //! ## Query String Parameters            table | Parameter Name | Type | Description |, example block
 //! ## Request Headers                    table | Parameter Name | Description |
 //! ## Request Body: <name>               parameter list paragraph, optional property table
@@ -32,6 +33,8 @@ pub struct Page {
     pub route_line: usize,
     pub summary: Vec<String>,
     pub restriction: Option<String>,
+    /// The `## Experimental: ##` banner text, when the page has one.
+    pub experimental: Option<String>,
     pub query_parameters: Vec<QueryRow>,
     pub query_examples: Vec<String>,
     pub headers: Vec<HeaderRow>,
@@ -118,6 +121,7 @@ const SECTIONS: &str = "a reference-page section heading (`## Online Restricted:
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Section {
     Restriction,
+    Experimental,
     Query,
     Headers,
     RequestBody,
@@ -289,9 +293,15 @@ pub fn parse_page(file: &str, text: &str) -> Result<Page, DocError> {
 
     // Summary paragraphs, as text: the generator's XML-doc remnants (`<para />`,
     // `<see cref="..."/>`) and HTML entities are what a reader sees rendered.
+    // A fenced code example inside the summary (not an `http` block: those are the route
+    // and the samples) is part of it, its lines as they are.
     let mut summary = Vec::new();
-    while let Some(Block::Paragraph { lines, .. }) = it.peek() {
-        let text = summary_text(&lines.join("\n"));
+    loop {
+        let text = match it.peek() {
+            Some(Block::Paragraph { lines, .. }) => summary_text(&lines.join("\n")),
+            Some(Block::Fence { info, lines, .. }) if !info.starts_with("http") => lines.join("\n"),
+            _ => break,
+        };
         if !text.is_empty() {
             summary.push(text);
         }
@@ -306,6 +316,7 @@ pub fn parse_page(file: &str, text: &str) -> Result<Page, DocError> {
         route_line,
         summary,
         restriction: None,
+        experimental: None,
         query_parameters: Vec::new(),
         query_examples: Vec::new(),
         headers: Vec::new(),
@@ -343,6 +354,8 @@ pub fn parse_page(file: &str, text: &str) -> Result<Page, DocError> {
         let n = norm(text);
         let section = if after_label(text, "online restricted").is_some() {
             Section::Restriction
+        } else if after_label(text, "experimental").is_some() {
+            Section::Experimental
         } else if n == "query string parameters" {
             Section::Query
         } else if n == "request headers" {
@@ -378,6 +391,12 @@ pub fn parse_page(file: &str, text: &str) -> Result<Page, DocError> {
                 let banner = banner.trim_start_matches('#').trim();
                 expect_no_blocks(file, body, "the next `##` section after the banner")?;
                 page.restriction = Some(banner.to_string());
+            }
+            Section::Experimental => {
+                let banner = after_label(text, "experimental").unwrap_or("");
+                let banner = banner.trim_start_matches('#').trim();
+                expect_no_blocks(file, body, "the next `##` section after the banner")?;
+                page.experimental = Some(banner.to_string());
             }
             Section::Query => {
                 let mut k = 0;

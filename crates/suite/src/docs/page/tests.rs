@@ -158,3 +158,24 @@ fn summary_remnants_read_as_text() {
     assert_eq!(summary_text("<para />"), "");
     assert_eq!(summary_text("A List<int> stays."), "A List<int> stays.");
 }
+
+#[test]
+fn experimental_banner_and_code_in_the_summary() {
+    let text = format!(
+        "---\ntitle: POST Agents/Test/Do\nuid: v1TestAgent_Do\n---\n\n# POST Agents/Test/Do\n\n```http\nPOST /api/v1/Agents/Test/Do\n```\n\nDo it, as in:\n\n```csharp\nvar x = agent.Do();\n```\n\nThen more.\n\n## Experimental: ## Not yet final.\n\n## Online Restricted: ## Not in Online.\n\n{RESPONSE}"
+    );
+    let p = parse_page("t.md", &text).expect("parses");
+    assert_eq!(p.experimental.as_deref(), Some("Not yet final."));
+    assert_eq!(p.restriction.as_deref(), Some("Not in Online."));
+    assert_eq!(p.summary.first().map(String::as_str), Some("Do it, as in:"));
+    assert!(
+        p.summary.iter().any(|s| s.contains("var x = agent.Do();")),
+        "{:?}",
+        p.summary
+    );
+    assert!(
+        p.summary.iter().any(|s| s == "Then more."),
+        "{:?}",
+        p.summary
+    );
+}
