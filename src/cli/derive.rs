@@ -117,6 +117,10 @@ pub fn main(args: DeriveArgs) -> u8 {
     for e in &unreadable {
         eprintln!("derive: error: {e}");
     }
+    // Not one page could be read: nothing was derived, as for a usage error.
+    if derivation.endpoints.is_empty() && !unreadable.is_empty() {
+        return exit::ERROR;
+    }
     let failed = |code: u8| {
         if unreadable.is_empty() {
             code
