@@ -34,10 +34,9 @@ fn benches(c: &mut Criterion) {
     let ep = loaded
         .endpoint(SAVE)
         .unwrap_or_else(|| panic!("{SAVE} is described"));
-    let vals = validators::Validators::compile(&loaded).unwrap_or_else(|e| panic!("{e}"));
-    let v = vals
-        .get(SAVE)
-        .unwrap_or_else(|| panic!("validators for {SAVE}"));
+    let vals = validators::Validators::new(std::sync::Arc::new(loaded.clone()))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let v = vals.get(SAVE).unwrap_or_else(|e| panic!("{e}"));
     let body = response();
     let json_bytes = body.to_string().into_bytes();
 

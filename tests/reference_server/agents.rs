@@ -21,16 +21,20 @@ fn family(uid: &str) -> bool {
 }
 
 struct Fixture {
-    suite: Suite,
+    suite: Arc<Suite>,
     validators: Validators,
     server: reference::RunningServer,
     client: reqwest::Client,
 }
 
 async fn fixture() -> Fixture {
-    let suite = Suite::load(SuitePaths::under(Path::new(env!("CARGO_MANIFEST_DIR"))))
-        .expect("the suite loads");
-    let validators = Validators::compile(&suite).expect("validators");
+    let suite = Arc::new(
+        Suite::load(SuitePaths::under(Path::new(env!("CARGO_MANIFEST_DIR"))))
+            .expect("the suite loads"),
+    );
+    let validators = Validators::new(suite.clone()).expect("validators");
+    // Every derived schema compiles.
+    validators.compile_all().expect("every schema compiles");
     let mut config = Config::with_defaults();
     config.catalogue = Arc::new(soconform::launch::catalogue_of(&suite));
     let server = reference::start(config, "127.0.0.1:0".parse().expect("addr"))

@@ -1,10 +1,11 @@
-//! JSON Schema validators, compiled once per run for every endpoint, reporting every
-//! error with its instance path.
+//! JSON Schema validators, compiled once per run for each endpoint the run uses, reporting
+//! every error with its instance path.
 
 use crate::suite::Suite;
 use jsonschema::Validator;
 use serde_json::Value;
 use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
 
 pub struct EndpointValidators {
     pub response: ResponseValidator,
@@ -49,7 +50,10 @@ fn documented_answer(schema: &Value) -> Option<Value> {
 }
 
 pub struct Validators {
-    by_uid: BTreeMap<String, EndpointValidators>,
+    suite: Arc<Suite>,
+    /// Compiled on first use: a run uses a few of the ~200 endpoints the suite knows, and
+    /// compiling every schema would cost each run its start-up.
+    by_uid: BTreeMap<String, OnceLock<Result<EndpointValidators, String>>>,
     /// The agents' internal error object (`schema::agent_error_def`).
     agent_error: Validator,
 }
@@ -62,26 +66,31 @@ fn compile(uid: &str, which: &str, schema: &Value) -> Result<Validator, String> 
 }
 
 impl Validators {
-    pub fn compile(suite: &Suite) -> Result<Validators, String> {
-        let mut by_uid = BTreeMap::new();
-        for (uid, ep) in &suite.endpoints {
-            by_uid.insert(
-                uid.clone(),
-                EndpointValidators {
-                    response: ResponseValidator::compile(uid, "response", &ep.response_schema)?,
-                    select: ResponseValidator::compile(uid, "response-select", &ep.select_schema)?,
-                },
-            );
-        }
+    /// The validators of every endpoint of `suite`, each compiled when first asked for.
+    pub fn new(suite: Arc<Suite>) -> Result<Validators, String> {
+        let by_uid = suite
+            .endpoints
+            .keys()
+            .map(|uid| (uid.clone(), OnceLock::new()))
+            .collect();
         let agent_error = compile(
             "agents",
             "internal error object",
             &crate::schema::agent_error_def(),
         )?;
         Ok(Validators {
+            suite,
             by_uid,
             agent_error,
         })
+    }
+
+    /// Compiles every endpoint's validators now; the first schema that does not compile
+    /// is the error (the tests hold every derived schema to it).
+    pub fn compile_all(&self) -> Result<(), String> {
+        self.by_uid
+            .keys()
+            .try_for_each(|uid| self.get(uid).map(|_| ()))
     }
 
     /// Whether `value` is the agents' internal error object (a message and only error
@@ -90,8 +99,26 @@ impl Validators {
         self.agent_error.is_valid(value)
     }
 
-    pub fn get(&self, uid: &str) -> Option<&EndpointValidators> {
-        self.by_uid.get(uid)
+    /// The validators of endpoint `uid`; an error when the suite has no such endpoint or
+    /// its derived schemas do not compile.
+    pub fn get(&self, uid: &str) -> Result<&EndpointValidators, String> {
+        let cell = self
+            .by_uid
+            .get(uid)
+            .ok_or_else(|| format!("the suite has no endpoint `{uid}`"))?;
+        cell.get_or_init(|| {
+            let ep = self
+                .suite
+                .endpoints
+                .get(uid)
+                .ok_or_else(|| format!("the suite has no endpoint `{uid}`"))?;
+            Ok(EndpointValidators {
+                response: ResponseValidator::compile(uid, "response", &ep.response_schema)?,
+                select: ResponseValidator::compile(uid, "response-select", &ep.select_schema)?,
+            })
+        })
+        .as_ref()
+        .map_err(String::clone)
     }
 }
 

@@ -135,7 +135,7 @@ impl TrialReport {
 
 impl Engine {
     pub fn new(suite: Arc<Suite>, config: EngineConfig) -> Result<Engine, String> {
-        let validators = Validators::compile(&suite)?;
+        let validators = Validators::new(suite.clone())?;
         let api = GroupApi::resolve(&suite)?;
         let client = HttpClient::new(config.limits.clone()).map_err(|e| e.to_string())?;
         // Kept groups are for looking at: each as its own trial left it.
