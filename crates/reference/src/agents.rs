@@ -262,6 +262,9 @@ async fn invoke(
     };
     profile.screen_body(&decoded)?;
     let key = key_value(call, &query, &decoded)?;
+    if let Some(k) = key {
+        profile.screen_key(k)?;
+    }
     if call.description.response_body.shape == BodyShape::None {
         return Ok(StatusCode::NO_CONTENT.into_response());
     }

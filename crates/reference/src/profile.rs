@@ -155,6 +155,16 @@ impl Profile {
         }))
     }
 
+    /// A key refused where this profile refuses it (`StrictInput`: a negative one).
+    pub fn screen_key(self, key: i64) -> Result<(), ApiError> {
+        if self == Profile::StrictInput && key < 0 {
+            return Err(ApiError::bad_request(
+                "The request is invalid: a primary key is negative.",
+            ));
+        }
+        Ok(())
+    }
+
     /// The decoded body refused where this profile refuses it (`StrictInput`: JSON `null`).
     pub fn screen_body(self, decoded: &Decoded) -> Result<(), ApiError> {
         if self == Profile::StrictInput
@@ -215,9 +225,7 @@ impl Profile {
                 _ => false,
             };
             if negative {
-                return Err(ApiError::bad_request(
-                    "The request is invalid: a primary key is negative.",
-                ));
+                self.screen_key(-1)?;
             }
         }
         Ok(self.transform(request))
