@@ -9,8 +9,7 @@ use soconform::launch::execute;
 use soconform::matrix::{self, TrialSpec};
 use soconform::report::json::{ReportDoc, VerdictLabel};
 use soconform::suite::{Suite, SuitePaths};
-use soconform::target::{Limits, Target};
-use soconform_reference::{self as reference, Fault};
+use soconform_reference::Fault;
 
 mod common;
 use common::Server;
@@ -25,17 +24,7 @@ fn root() -> PathBuf {
 /// (written out and read back, so the record is what a certifier gets).
 fn recorded_run(suite: &Arc<Suite>, specs: Vec<TrialSpec>, fault: Option<Fault>) -> ReportDoc {
     let s = Server::start(fault);
-    let target = Target {
-        base_url: Some(s.server.base_url().to_string()),
-        credentials: reference::default_credentials(),
-        limits: Limits {
-            rps: 0,
-            concurrency: 16,
-            ..Limits::remote()
-        },
-        keep_created: false,
-        fresh_groups: false,
-    };
+    let target = common::target(s.server.base_url());
     let outcome = execute(suite.clone(), target, specs, false).expect("the run ends");
     let doc = soconform::report::document(suite, &outcome, false).expect("document");
     let text = serde_json::to_string(&doc).expect("serialises");

@@ -103,7 +103,6 @@ fn readme_lists_every_fault() {
 #[test]
 fn order_sensitive_faults_are_caught_in_every_run() {
     use soconform::launch::execute;
-    use soconform::target::{Limits, Target};
     let suite = Arc::new(
         Suite::load(SuitePaths::under(Path::new(env!("CARGO_MANIFEST_DIR"))))
             .expect("the suite loads"),
@@ -124,17 +123,7 @@ fn order_sensitive_faults_are_caught_in_every_run() {
             .collect();
         for run in 1..=4 {
             let server = common::Server::start(Some(fault));
-            let target = Target {
-                base_url: Some(server.server.base_url().to_string()),
-                credentials: soconform_reference::default_credentials(),
-                limits: Limits {
-                    rps: 0,
-                    concurrency: 16,
-                    ..Limits::remote()
-                },
-                keep_created: false,
-                fresh_groups: false,
-            };
+            let target = common::target(server.server.base_url());
             let outcome = execute(suite.clone(), target, specs.clone(), false).expect("runs");
             let strict = fault.level() == Level::Should;
             assert!(

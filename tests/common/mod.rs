@@ -13,6 +13,22 @@ pub struct Server {
     pub server: RunningServer,
 }
 
+/// A remote target at `url` with the reference server's default credentials, no rate
+/// limit and 16 exchanges in flight: how the tests point the suite at a server they run.
+pub fn target(url: &str) -> soconform::target::Target {
+    soconform::target::Target {
+        base_url: Some(url.to_string()),
+        credentials: reference::default_credentials(),
+        limits: soconform::target::Limits {
+            rps: 0,
+            concurrency: 16,
+            ..soconform::target::Limits::remote()
+        },
+        keep_created: false,
+        fresh_groups: false,
+    }
+}
+
 impl Server {
     pub fn start(fault: Option<Fault>) -> Server {
         let rt = tokio::runtime::Builder::new_multi_thread()

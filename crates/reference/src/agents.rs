@@ -18,7 +18,7 @@ use crate::auth;
 use crate::body::{self, Decoded, Source};
 use crate::config::Config;
 use crate::error::ApiError;
-use crate::negotiate::choose_response_type;
+use crate::negotiate::response_type;
 use crate::request::{self, Query};
 use crate::select::Select;
 use axum::body::Body;
@@ -220,17 +220,9 @@ pub async fn handle(config: &Config, call: &AgentCall, parts: &Parts, body: Body
         return describe(call);
     }
     if parts.method != Method::POST {
-        return config.profile.error_response(
-            ApiError::new(
-                StatusCode::METHOD_NOT_ALLOWED,
-                format!(
-                    "The requested resource does not support http method '{}'.",
-                    parts.method
-                ),
-                "Agent methods are invoked with POST; GET describes them.",
-            )
-            .with_header(header::ALLOW, "GET, HEAD, POST"),
-        );
+        return config
+            .profile
+            .error_response(ApiError::method_not_allowed(&parts.method));
     }
     match invoke(config, call, parts, body).await {
         Ok(res) => res,
@@ -245,13 +237,7 @@ async fn invoke(
     body: Body,
 ) -> Result<Response, ApiError> {
     let query = Query::parse(parts.uri.query());
-    let content_type = choose_response_type(
-        parts
-            .headers
-            .get_all(header::ACCEPT)
-            .iter()
-            .filter_map(|v| v.to_str().ok()),
-    );
+    let content_type = response_type(&parts.headers);
     let creds = &config.credentials;
     auth::authorize(&parts.headers, creds).map_err(|r| r.into_error(creds))?;
     let bytes = body::read_limited(&parts.headers, body, config.max_body_bytes).await?;
@@ -279,7 +265,9 @@ async fn invoke(
     if let Some(select) = query.select().as_deref().and_then(Select::parse) {
         select.apply(&mut value);
     }
-    Ok(render(config, call, content_type, &value))
+    Ok(config
+        .profile
+        .render_as(&call.xml_item, content_type, &value))
 }
 
 /// A byte stream's answer in a type of its own (`image/png`, `application/pdf`, ...): when
@@ -370,29 +358,6 @@ fn with_key(call: &AgentCall, key: i64) -> Value {
         }
     }
     value
-}
-
-fn render(
-    config: &Config,
-    call: &AgentCall,
-    content_type: &'static str,
-    value: &Value,
-) -> Response {
-    let body = if content_type.ends_with("/xml") {
-        match config.profile {
-            crate::profile::Profile::DataContract => {
-                crate::data_contract::write_as(&call.xml_item, value)
-            }
-            _ => crate::xml::write_document(&call.xml_item, value),
-        }
-    } else {
-        serde_json::to_string(value).unwrap_or_else(|_| "null".into())
-    };
-    let mut res = (StatusCode::OK, body).into_response();
-    if let Ok(v) = HeaderValue::from_str(&format!("{content_type}; charset=utf-8")) {
-        res.headers_mut().insert(header::CONTENT_TYPE, v);
-    }
-    res
 }
 
 #[cfg(test)]

@@ -120,15 +120,9 @@ fn in_contract_order(carrier: Map<String, Value>) -> Map<String, Value> {
     out
 }
 
-/// A response value as DataContractSerializer writes it: `<UserGroup>` (or
-/// `<ArrayOfUserGroup>`) in the contract namespace with `xmlns:i`, the carrier's members
+/// A response value as DataContractSerializer writes it: `<{item}>` (or `<ArrayOf{item}>`;
+/// the family's is `UserGroup`) in the contract namespace with `xmlns:i`, the carrier's members
 /// in contract order, `i:nil="true"` for null, dictionaries as `a:KeyValueOf...` pairs.
-pub fn write(value: &Value) -> String {
-    write_as("UserGroup", value)
-}
-
-/// [`write`] for an answer whose element is `item` (a carrier's or a primitive's name):
-/// the other agent calls the server answers from their schemas.
 pub fn write_as(item: &str, value: &Value) -> String {
     let head = format!("xmlns=\"{NS}\" xmlns:i=\"{XSI}\"");
     match value {
@@ -259,7 +253,7 @@ mod tests {
         let v = json!({"Value": "a&b", "Tooltip": null, "Id": 1, "Rank": 1, "Deleted": false,
             "TableRight": {"Mask": "FULL", "Reason": ""},
             "FieldProperties": {"Value": {"FieldRight": null, "FieldType": "System.String", "FieldLength": 239}}});
-        let x = write(&v);
+        let x = write_as("UserGroup", &v);
         assert!(
             x.starts_with(&format!(
                 "<UserGroup xmlns=\"{NS}\" xmlns:i=\"{XSI}\"><TableRight><Mask>FULL</Mask>"
@@ -271,7 +265,7 @@ mod tests {
             x.contains("<Value>a&amp;b</Value><Tooltip i:nil=\"true\"/><Id>1</Id>"),
             "{x}"
         );
-        assert!(write(&json!([v])).starts_with("<ArrayOfUserGroup xmlns="));
-        assert!(write(&Value::Null).contains("i:nil=\"true\""));
+        assert!(write_as("UserGroup", &json!([v])).starts_with("<ArrayOfUserGroup xmlns="));
+        assert!(write_as("UserGroup", &Value::Null).contains("i:nil=\"true\""));
     }
 }

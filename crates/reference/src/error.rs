@@ -29,6 +29,16 @@ impl ApiError {
     }
 
     /// 400: the request is malformed or carries a value of the wrong type or range.
+    /// A method other than POST (invokes) and GET or HEAD (describe) on an agent URL.
+    pub fn method_not_allowed(method: &axum::http::Method) -> Self {
+        ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            format!("The requested resource does not support http method '{method}'."),
+            "Agent methods are invoked with POST; GET describes them.",
+        )
+        .with_header(header::ALLOW, "GET, HEAD, POST")
+    }
+
     pub fn bad_request(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "The request is invalid.", detail)
     }

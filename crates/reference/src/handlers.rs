@@ -16,7 +16,7 @@ use super::carrier::UserGroup;
 use super::config::Config;
 use super::error::ApiError;
 use super::faults::Fault;
-use super::negotiate::choose_response_type;
+use super::negotiate::response_type;
 use super::request::{self, Query};
 use super::select::Select;
 use super::store::Store;
@@ -83,17 +83,10 @@ async fn handle(state: Arc<AppState>, req: Request) -> Response {
         return describe(op);
     }
     if parts.method != Method::POST {
-        return state.config.profile.error_response(
-            ApiError::new(
-                StatusCode::METHOD_NOT_ALLOWED,
-                format!(
-                    "The requested resource does not support http method '{}'.",
-                    parts.method
-                ),
-                "Agent methods are invoked with POST; GET describes them.",
-            )
-            .with_header(header::ALLOW, "GET, HEAD, POST"),
-        );
+        return state
+            .config
+            .profile
+            .error_response(ApiError::method_not_allowed(&parts.method));
     }
     match invoke(&state, fault, op, &parts, body).await {
         Ok(res) => res,
@@ -117,13 +110,7 @@ async fn invoke(
     body: Body,
 ) -> Result<Response, ApiError> {
     let query = Query::parse(parts.uri.query());
-    let content_type = choose_response_type(
-        parts
-            .headers
-            .get_all(header::ACCEPT)
-            .iter()
-            .filter_map(|v| v.to_str().ok()),
-    );
+    let content_type = response_type(&parts.headers);
     authenticate(state, fault, parts)?;
     let content_type = match fault {
         Some(f) => f.bend_response_type(&parts.headers, content_type)?,

@@ -96,6 +96,16 @@ fn parse_q(v: &str) -> Option<f32> {
     }
 }
 
+/// The response type the request's Accept headers ask for ([`choose_response_type`]).
+pub fn response_type(headers: &axum::http::HeaderMap) -> &'static str {
+    choose_response_type(
+        headers
+            .get_all(axum::http::header::ACCEPT)
+            .iter()
+            .filter_map(|v| v.to_str().ok()),
+    )
+}
+
 /// Chooses the response type for the given Accept header values (several headers count
 /// as one comma-joined list). Highest q wins; then the most specific matching range;
 /// then the position of that range in the header; then the documented order.

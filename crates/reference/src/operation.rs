@@ -184,8 +184,13 @@ pub fn execute(store: &Store, request: AgentRequest) -> Result<Outcome, ApiError
 /// types (including the two patch types) get a JSON body; XML types an XML document
 /// rooted at the carrier name.
 pub fn render(content_type: &'static str, value: &Value) -> Response {
+    render_as("UserGroup", content_type, value)
+}
+
+/// [`render`] of an answer whose XML element is `item` (another carrier's, a primitive's).
+pub fn render_as(item: &str, content_type: &'static str, value: &Value) -> Response {
     let body = if content_type.ends_with("/xml") {
-        xml::write_document("UserGroup", value)
+        xml::write_document(item, value)
     } else {
         serde_json::to_string(value).unwrap_or_else(|_| "null".into())
     };

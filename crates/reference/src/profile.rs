@@ -180,10 +180,15 @@ impl Profile {
 
     /// An answer as this profile writes it (`DataContract`: XML in the contract shape).
     pub fn render(self, content_type: &'static str, value: &Value) -> Response {
+        self.render_as("UserGroup", content_type, value)
+    }
+
+    /// [`Profile::render`] of an answer whose XML element is `item`.
+    pub fn render_as(self, item: &str, content_type: &'static str, value: &Value) -> Response {
         if self != Profile::DataContract || !content_type.ends_with("/xml") {
-            return crate::operation::render(content_type, value);
+            return crate::operation::render_as(item, content_type, value);
         }
-        let mut res = crate::data_contract::write(value).into_response();
+        let mut res = crate::data_contract::write_as(item, value).into_response();
         if let Ok(v) = header::HeaderValue::from_str(&format!("{content_type}; charset=utf-8")) {
             res.headers_mut().insert(header::CONTENT_TYPE, v);
         }
