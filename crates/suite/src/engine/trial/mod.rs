@@ -219,12 +219,11 @@ async fn steps(st: &mut State<'_>, spec: &TrialSpec, auth: Vec<(String, String)>
         return;
     };
     st.expects_success = st.case.expect.status.iter().any(|p| p.admits_success());
-    let st_engine = engine;
     let sent_value = prepared.sent_value.as_ref();
     if endpoint.description.uid == engine.api.props.save {
         engine.groups.note_save_sent();
     }
-    let read = |r: &Response| verify::not_read(st_engine, spec, endpoint, sent_value, r);
+    let read = |r: &Response| verify::not_read(engine, spec, endpoint, sent_value, r);
     let sent = send(st, prepared.attempts, &read).await;
     if let Some((level, why)) = sent.unbound {
         // Nothing the server did can be judged on a form the docs never give.
