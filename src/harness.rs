@@ -135,7 +135,10 @@ pub fn main(paths: SuitePaths) -> ExitCode {
         }
         _ => matrix::expand_all(&suite),
     };
-    let specs = match specs {
+    let specs = match specs
+        .map_err(|e| e.to_string())
+        .and_then(|s| matrix::for_endpoints(&suite, s, &target.endpoints))
+    {
         Ok(s) => s,
         Err(e) => {
             eprintln!("soconform: {e}");

@@ -280,6 +280,7 @@ fn target(concurrency: usize) -> Target {
         },
         keep_created: false,
         fresh_groups: false,
+        endpoints: vec![],
     }
 }
 

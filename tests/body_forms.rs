@@ -74,6 +74,7 @@ impl Front {
             },
             keep_created: false,
             fresh_groups: false,
+            endpoints: vec![],
         };
         execute(suite, target, specs, false).expect("the run ends")
     }

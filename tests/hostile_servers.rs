@@ -62,6 +62,7 @@ fn target(addr: SocketAddr) -> Target {
         limits: limits(),
         keep_created: false,
         fresh_groups: false,
+        endpoints: vec![],
     }
 }
 

@@ -223,6 +223,7 @@ fn target(url: &str, limits: Limits) -> Target {
         limits,
         keep_created: false,
         fresh_groups: false,
+        endpoints: vec![],
     }
 }
 

@@ -94,6 +94,7 @@ fn target(base_url: &str, limits: Limits, keep_created: bool) -> Target {
         limits,
         keep_created,
         fresh_groups: false,
+        endpoints: vec![],
     }
 }
 

@@ -115,6 +115,7 @@ fn timed_run(
         limits: limits.clone(),
         keep_created: false,
         fresh_groups: false,
+        endpoints: vec![],
     };
     let t0 = Instant::now();
     let outcome = execute(suite.clone(), target, specs, true)?;

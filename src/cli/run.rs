@@ -75,6 +75,11 @@ pub struct RunArgs {
     /// Run only trials whose name contains this text (repeatable: any matches).
     #[arg(long)]
     pub filter: Vec<String>,
+    /// Run only the trials of endpoints whose uid matches this pattern (`*` any run of
+    /// characters, e.g. `v1ContactAgent_*`; repeatable: any matches). Also SOCONF_ENDPOINTS
+    /// (comma-separated) and the target file's `endpoints`.
+    #[arg(long = "endpoint", value_name = "PATTERN")]
+    pub endpoints: Vec<String>,
     /// Run only the trial with exactly this name.
     #[arg(long)]
     pub exact: Option<String>,
@@ -134,14 +139,18 @@ fn run(args: &RunArgs) -> Result<u8, String> {
         Some(_) => crate::report::manifest::ReportSigner::from_env()?,
         None => None,
     };
-    let specs = select_specs(&suite, args)?;
+    let mut target = Target::from_env(args.target_file.as_deref()).map_err(|e| e.to_string())?;
+    // The flag wins over SOCONF_ENDPOINTS, which wins over the target file.
+    if !args.endpoints.is_empty() {
+        target.endpoints = args.endpoints.clone();
+    }
+    let specs = select_specs(&suite, args, &target.endpoints)?;
     if args.list {
         for s in &specs {
             println!("{}", s.name);
         }
         return Ok(exit::OK);
     }
-    let mut target = Target::from_env(args.target_file.as_deref()).map_err(|e| e.to_string())?;
     LimitOverrides {
         concurrency: args.concurrency,
         rps: args.rps,
@@ -186,7 +195,11 @@ fn run(args: &RunArgs) -> Result<u8, String> {
     Ok(outcome.exit_code(args.strict))
 }
 
-pub fn select_specs(suite: &Suite, args: &RunArgs) -> Result<Vec<TrialSpec>, String> {
+pub fn select_specs(
+    suite: &Suite,
+    args: &RunArgs,
+    endpoints: &[String],
+) -> Result<Vec<TrialSpec>, String> {
     if let Some(name) = &args.exact {
         return match matrix::find_exact(suite, name).map_err(|e| e.to_string())? {
             Some(s) => Ok(vec![s]),
@@ -203,13 +216,14 @@ pub fn select_specs(suite: &Suite, args: &RunArgs) -> Result<Vec<TrialSpec>, Str
             .filter(|s| args.filter.iter().any(|f| s.name.contains(f.as_str())))
             .collect()
     };
+    let selected = matrix::for_endpoints(suite, selected, endpoints)?;
     let selected = match &args.partition {
         Some(p) => p.select(selected, |s| s.name.as_str()),
         None => selected,
     };
     if selected.is_empty() && !args.list {
         return Err(
-            "no trial matches the --filter/--partition given (see `soconform run --list`)".into(),
+            "no trial matches the --filter/--endpoint/--partition given (see `soconform run --list`)".into(),
         );
     }
     Ok(selected)

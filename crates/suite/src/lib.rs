@@ -16,6 +16,7 @@ pub mod docs;
 pub mod engine;
 pub mod exchange;
 pub mod generate;
+pub mod glob;
 pub mod matrix;
 pub mod report;
 pub mod schema;

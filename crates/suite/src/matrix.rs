@@ -66,6 +66,37 @@ pub struct MatrixError {
 }
 
 /// Every trial of the suite, in case-file order.
+/// The trials of the endpoints whose uid matches one of `patterns` (`*`: any run of
+/// characters; none: every trial). A pattern that matches no endpoint of the suite is an
+/// error naming it: a typo must not pass for a run of nothing.
+pub fn for_endpoints(
+    suite: &Suite,
+    specs: Vec<TrialSpec>,
+    patterns: &[String],
+) -> Result<Vec<TrialSpec>, String> {
+    if patterns.is_empty() {
+        return Ok(specs);
+    }
+    for p in patterns {
+        if !suite
+            .endpoints
+            .keys()
+            .any(|uid| crate::glob::matches(p, uid))
+        {
+            return Err(format!(
+                "no endpoint of the suite matches `{p}` (uids look like `v1ContactAgent_GetContact`; `*` matches any run of characters)"
+            ));
+        }
+    }
+    Ok(specs
+        .into_iter()
+        .filter(|s| {
+            let uid = s.endpoint_uid(suite);
+            patterns.iter().any(|p| crate::glob::matches(p, uid))
+        })
+        .collect())
+}
+
 pub fn expand_all(suite: &Suite) -> Result<Vec<TrialSpec>, MatrixError> {
     let mut out = Vec::new();
     for (fi, (_, file)) in suite.cases.files.iter().enumerate() {

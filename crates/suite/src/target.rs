@@ -65,6 +65,9 @@ pub struct Target {
     /// Give every trial that needs a group one of its own, instead of reusing the groups
     /// earlier trials of the run created and left in a known state.
     pub fresh_groups: bool,
+    /// Run only the trials of endpoints whose uid matches one of these patterns (`*` any
+    /// run of characters, e.g. `v1ContactAgent_*`); empty: every endpoint.
+    pub endpoints: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -104,6 +107,8 @@ pub struct TargetFile {
     pub rate_limit_tries: Option<u32>,
     pub keep_created: Option<bool>,
     pub fresh_groups: Option<bool>,
+    /// Endpoint uid patterns (`["v1ContactAgent_*"]`).
+    pub endpoints: Option<Vec<String>>,
 }
 
 /// Limits set somewhere (the target file, a `SOCONF_*` variable, a flag): each `Some`
@@ -206,6 +211,8 @@ pub mod vars {
     pub const RATE_LIMIT_TRIES: &str = "SOCONF_RATE_LIMIT_TRIES";
     pub const KEEP_CREATED: &str = "SOCONF_KEEP_CREATED";
     pub const FRESH_GROUPS: &str = "SOCONF_FRESH_GROUPS";
+    /// Endpoint uid patterns, comma-separated (`v1ContactAgent_*,v1UserAgent_GetUser`).
+    pub const ENDPOINTS: &str = "SOCONF_ENDPOINTS";
 }
 
 /// Every limit: its variable, target-file key and flag.
@@ -263,6 +270,15 @@ fn parse_flag(v: &str) -> Result<bool, String> {
     }
 }
 
+/// Comma-separated patterns, each trimmed, empty ones dropped.
+pub fn split_patterns(list: &str) -> Vec<String> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(String::from)
+        .collect()
+}
+
 impl Target {
     /// From `SOCONF_*` variables read through `lookup`, with `file` (if any) underneath:
     /// a variable set in the environment wins over the file.
@@ -275,6 +291,7 @@ impl Target {
         let mut file_limits = LimitOverrides::default();
         let mut keep_created = false;
         let mut fresh_groups = false;
+        let mut endpoints = Vec::new();
         if let Some((path, f)) = file {
             let from_var =
                 |name: &Option<String>, what: &str| -> Result<Option<Credential>, TargetError> {
@@ -301,6 +318,7 @@ impl Target {
             url = url.or(f.url.clone());
             keep_created = f.keep_created.unwrap_or(false);
             fresh_groups = f.fresh_groups.unwrap_or(false);
+            endpoints = f.endpoints.clone().unwrap_or_default();
             file_limits = LimitOverrides::from_file(&f);
         }
         let env_limits = LimitOverrides::from_env(lookup)?;
@@ -314,6 +332,9 @@ impl Target {
         };
         keep_created = flag(vars::KEEP_CREATED)?.unwrap_or(keep_created);
         fresh_groups = flag(vars::FRESH_GROUPS)?.unwrap_or(fresh_groups);
+        if let Some(list) = lookup(vars::ENDPOINTS).filter(|v| !v.trim().is_empty()) {
+            endpoints = split_patterns(&list);
+        }
         if let Some(u) = &url {
             validate_url(u)?;
         }
@@ -331,6 +352,7 @@ impl Target {
             limits,
             keep_created,
             fresh_groups,
+            endpoints,
         })
     }
 

@@ -135,25 +135,7 @@ pub fn today() -> String {
     humantime::format_rfc3339_seconds(SystemTime::now()).to_string()[..10].to_string()
 }
 
-/// Whether `text` matches `pattern`, where `*` stands for any run of characters.
-pub fn matches(pattern: &str, text: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('*').collect();
-    if parts.len() == 1 {
-        return pattern == text;
-    }
-    let (first, last) = (parts[0], parts[parts.len() - 1]);
-    if !text.starts_with(first) || text.len() < first.len() + last.len() || !text.ends_with(last) {
-        return false;
-    }
-    let mut rest = &text[first.len()..text.len() - last.len()];
-    for part in &parts[1..parts.len() - 1] {
-        match rest.find(part) {
-            Some(at) => rest = &rest[at + part.len()..],
-            None => return false,
-        }
-    }
-    true
-}
+pub use crate::glob::matches;
 
 /// Waives every failing trial (a must- or should-level failure) that a waiver in force
 /// matches by trial name or case id; the first matching waiver wins. Returns what became

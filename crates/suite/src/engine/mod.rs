@@ -82,6 +82,9 @@ pub struct TrialReport {
     pub name: String,
     /// The name's tokens (the axes' ids among them), so no report re-parses `name`.
     pub trial: TrialName,
+    /// The uid of the endpoint the trial calls (`v1UserAgent_SaveUserGroup`).
+    #[serde(default)]
+    pub endpoint: String,
     pub case_id: String,
     pub concern: String,
     pub title: String,

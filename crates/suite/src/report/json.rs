@@ -214,6 +214,10 @@ pub struct TrialAxes {
 pub struct TrialEntry {
     /// The trial's unique, stable name (also its test name under `cargo test`/nextest).
     pub id: String,
+    /// The uid of the endpoint it calls (`v1UserAgent_SaveUserGroup`); empty in reports
+    /// written before it was recorded.
+    #[serde(default)]
+    pub endpoint: String,
     pub case_id: String,
     pub concern: String,
     pub title: String,
@@ -255,6 +259,7 @@ fn trial_entry(r: &TrialReport) -> TrialEntry {
     let verdict = VerdictLabel::of_trial(r);
     TrialEntry {
         id: r.name.clone(),
+        endpoint: r.endpoint.clone(),
         case_id: r.case_id.clone(),
         concern: r.concern.clone(),
         title: r.title.clone(),

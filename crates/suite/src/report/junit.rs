@@ -180,6 +180,7 @@ mod tests {
         use crate::cases::SpecRef;
         TrialEntry {
             id: "save_user_group::auth::schemes::json->json::basic".into(),
+            endpoint: "v1UserAgent_SaveUserGroup".into(),
             case_id: "auth.schemes".into(),
             concern: "auth".into(),
             title: "t".into(),

@@ -415,6 +415,7 @@ fn report(mut st: State<'_>, spec: &TrialSpec, verdict: Verdict, t0: Instant) ->
     TrialReport {
         name: spec.name.clone(),
         trial: spec.trial.clone(),
+        endpoint: spec.endpoint_uid(&engine.suite).to_string(),
         case_id: case.id.clone(),
         concern: spec.concern(&engine.suite).to_string(),
         title: case.title.clone(),

@@ -1,0 +1,138 @@
+//! `run --endpoint PATTERN`, `SOCONF_ENDPOINTS` and the target file's `endpoints`: the
+//! trials of the endpoints whose uid matches, as a user selects them; the flag wins over
+//! the variable, which wins over the file; a pattern that matches no endpoint is a setting
+//! error; every trial in report.json names its endpoint's uid.
+
+use serde_json::Value;
+use std::process::{Command, Output};
+
+fn soconform(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_soconform"));
+    c.args(args).current_dir(env!("CARGO_MANIFEST_DIR"));
+    for var in ["SOCONF_ENDPOINTS", "SOCONF_TARGET", "SOCONF_TARGET_FILE"] {
+        c.env_remove(var);
+    }
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().expect("soconform runs")
+}
+
+/// The endpoint slugs (first name token) of the trials `run --list` prints.
+fn slugs(out: &Output) -> std::collections::BTreeSet<String> {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| l.split("::").next().unwrap_or("").to_string())
+        .collect()
+}
+
+#[test]
+fn the_flag_the_variable_and_the_target_file_select_endpoints() {
+    let flag = soconform(
+        &["run", "--list", "--endpoint", "v1UserAgent_GetUserGroup*"],
+        &[],
+    );
+    assert_eq!(
+        slugs(&flag).into_iter().collect::<Vec<_>>(),
+        ["get_user_group", "get_user_group_list"]
+    );
+    let var = soconform(
+        &["run", "--list"],
+        &[(
+            "SOCONF_ENDPOINTS",
+            "v1UserAgent_DeleteUserGroup, v1UserAgent_CreateUserGroup",
+        )],
+    );
+    assert_eq!(
+        slugs(&var).into_iter().collect::<Vec<_>>(),
+        ["create_user_group", "delete_user_group"]
+    );
+    let dir = std::env::temp_dir().join(format!("soconform-endpoints-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let file = dir.join("target.toml");
+    std::fs::write(&file, "endpoints = [\"v1UserAgent_GetAllUserGroups\"]\n").expect("write");
+    let file_arg = file.to_string_lossy().to_string();
+    let from_file = soconform(&["run", "--list", "--target-file", &file_arg], &[]);
+    assert_eq!(
+        slugs(&from_file).into_iter().collect::<Vec<_>>(),
+        ["get_all_user_groups"]
+    );
+    // The variable over the file, the flag over both.
+    let both = soconform(
+        &["run", "--list", "--target-file", &file_arg],
+        &[("SOCONF_ENDPOINTS", "v1UserAgent_DeleteUserGroup")],
+    );
+    assert_eq!(
+        slugs(&both).into_iter().collect::<Vec<_>>(),
+        ["delete_user_group"]
+    );
+    let all_three = soconform(
+        &[
+            "run",
+            "--list",
+            "--target-file",
+            &file_arg,
+            "--endpoint",
+            "v1UserAgent_CreateUserGroup",
+        ],
+        &[("SOCONF_ENDPOINTS", "v1UserAgent_DeleteUserGroup")],
+    );
+    assert_eq!(
+        slugs(&all_three).into_iter().collect::<Vec<_>>(),
+        ["create_user_group"]
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_pattern_that_names_no_endpoint_is_a_setting_error() {
+    let out = soconform(
+        &["run", "--list", "--endpoint", "v1UserAgent_SaveUserGrop"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("no endpoint of the suite matches `v1UserAgent_SaveUserGrop`"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn every_trial_in_the_report_names_its_endpoint() {
+    let dir =
+        std::env::temp_dir().join(format!("soconform-endpoints-report-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let dir_arg = dir.to_string_lossy().to_string();
+    let out = soconform(
+        &[
+            "run",
+            "--endpoint",
+            "v1UserAgent_GetUserGroupList",
+            "--report",
+            &dir_arg,
+        ],
+        &[],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("report.json")).expect("report.json"),
+    )
+    .expect("JSON");
+    let trials = doc["trials"].as_array().expect("trials");
+    assert!(!trials.is_empty());
+    for t in trials {
+        assert_eq!(t["endpoint"], "v1UserAgent_GetUserGroupList", "{}", t["id"]);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
