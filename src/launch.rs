@@ -4,7 +4,7 @@
 
 use crate::credentials::Credentials;
 use crate::engine::pool::Details;
-use crate::engine::{Engine, EngineConfig, RunOutcome, TrialReport};
+use crate::engine::{Engine, EngineConfig, RunOutcome, TrialReport, WritePolicy};
 use crate::matrix::TrialSpec;
 use crate::progress::Progress;
 use crate::suite::Suite;
@@ -110,6 +110,12 @@ pub async fn launch_with(
             fresh_groups: target.fresh_groups,
             run_id,
             capture_requests: false,
+            // The embedded server may take any call; a live target only the reads and
+            // the writes the run opts into.
+            writes: match server {
+                Some(_) => WritePolicy::Any,
+                None => WritePolicy::Only(target.allow_writes),
+            },
         },
     )?;
     Ok(Launched {

@@ -72,6 +72,8 @@ pub fn rejudge_doc(
             fresh_groups: true,
             run_id: "rejudge".into(),
             capture_requests: false,
+            // Nothing is sent: what the record holds is what ran.
+            writes: crate::engine::WritePolicy::Any,
         },
     )?
     .replaying(book);

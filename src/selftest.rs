@@ -281,6 +281,7 @@ fn target(concurrency: usize) -> Target {
         keep_created: false,
         fresh_groups: false,
         endpoints: vec![],
+        allow_writes: vec![],
     }
 }
 

@@ -75,6 +75,7 @@ impl Front {
             keep_created: false,
             fresh_groups: false,
             endpoints: vec![],
+            allow_writes: vec![],
         };
         execute(suite, target, specs, false).expect("the run ends")
     }

@@ -63,6 +63,7 @@ fn target(addr: SocketAddr) -> Target {
         keep_created: false,
         fresh_groups: false,
         endpoints: vec![],
+        allow_writes: vec![],
     }
 }
 

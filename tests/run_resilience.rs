@@ -224,6 +224,7 @@ fn target(url: &str, limits: Limits) -> Target {
         keep_created: false,
         fresh_groups: false,
         endpoints: vec![],
+        allow_writes: vec![],
     }
 }
 

@@ -95,6 +95,7 @@ fn target(base_url: &str, limits: Limits, keep_created: bool) -> Target {
         keep_created,
         fresh_groups: false,
         endpoints: vec![],
+        allow_writes: vec![],
     }
 }
 

@@ -308,6 +308,7 @@ async fn run_suite(
             fresh_groups: false,
             run_id: crate::launch::new_run_id(),
             capture_requests: capture,
+            writes: crate::engine::WritePolicy::Any,
         },
     )?);
     let noop: Arc<dyn Fn(&TrialReport) + Send + Sync> = Arc::new(|_| {});

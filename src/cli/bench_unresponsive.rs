@@ -116,6 +116,7 @@ fn timed_run(
         keep_created: false,
         fresh_groups: false,
         endpoints: vec![],
+        allow_writes: vec![],
     };
     let t0 = Instant::now();
     let outcome = execute(suite.clone(), target, specs, true)?;

@@ -80,6 +80,18 @@ pub struct RunArgs {
     /// (comma-separated) and the target file's `endpoints`.
     #[arg(long = "endpoint", value_name = "PATTERN")]
     pub endpoints: Vec<String>,
+    /// Let a live target get requests to endpoints of safety class `write`
+    /// (cases/safety.toml) whose uid matches PATTERN (`*` any run of characters; the flag
+    /// alone: all). Repeatable. Without it nothing is sent to them: their trials are
+    /// skipped, with the reason. Also SOCONF_ALLOW_WRITES and the target file's
+    /// `allow_writes`. The embedded server takes every call.
+    #[arg(
+        long = "allow-writes",
+        value_name = "PATTERN",
+        num_args = 0..=1,
+        default_missing_value = "*"
+    )]
+    pub allow_writes: Vec<String>,
     /// Run only the trial with exactly this name.
     #[arg(long)]
     pub exact: Option<String>,
@@ -143,6 +155,9 @@ fn run(args: &RunArgs) -> Result<u8, String> {
     // The flag wins over SOCONF_ENDPOINTS, which wins over the target file.
     if !args.endpoints.is_empty() {
         target.endpoints = args.endpoints.clone();
+    }
+    if !args.allow_writes.is_empty() {
+        target.allow_writes = args.allow_writes.clone();
     }
     let specs = select_specs(&suite, args, &target.endpoints)?;
     if args.list {

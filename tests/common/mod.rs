@@ -27,6 +27,7 @@ pub fn target(url: &str) -> soconform::target::Target {
         keep_created: false,
         fresh_groups: false,
         endpoints: vec![],
+        allow_writes: vec![],
     }
 }
 

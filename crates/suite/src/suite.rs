@@ -133,6 +133,23 @@ impl Suite {
                 });
             }
         }
+        // A safety row names an endpoint the suite describes (a typo would leave the real
+        // one at the default, and the row would read as reviewed).
+        if let Some(row) = cases
+            .safety
+            .endpoints
+            .iter()
+            .find(|r| !endpoints.contains_key(r.uid.as_str()))
+        {
+            return Err(SuiteError::Schema {
+                path: paths.cases.join(cases::SAFETY_FILE),
+                message: format!(
+                    "`{}` has no description in {}",
+                    row.uid,
+                    paths.schemas.display()
+                ),
+            });
+        }
         Ok(Suite {
             paths,
             cases,
@@ -143,6 +160,23 @@ impl Suite {
 
     pub fn endpoint(&self, uid: &str) -> Option<&Endpoint> {
         self.endpoints.get(uid)
+    }
+
+    /// The safety class of endpoint `uid` and its reason: `write`, when no row says
+    /// otherwise (deny by default).
+    pub fn safety_of(&self, uid: &str) -> (cases::SafetyClass, &str) {
+        self.cases
+            .safety
+            .endpoints
+            .iter()
+            .find(|r| r.uid == uid)
+            .map_or(
+                (
+                    cases::SafetyClass::Write,
+                    "no row in cases/safety.toml: write, by default",
+                ),
+                |r| (r.class, r.reason.as_str()),
+            )
     }
 
     /// SHA-256 over every case and schema file (names and bytes), so a report says

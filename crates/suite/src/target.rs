@@ -68,6 +68,9 @@ pub struct Target {
     /// Run only the trials of endpoints whose uid matches one of these patterns (`*` any
     /// run of characters, e.g. `v1ContactAgent_*`); empty: every endpoint.
     pub endpoints: Vec<String>,
+    /// The endpoints of safety class `write` a live target may get requests to (patterns;
+    /// `*` all); empty: none (deny by default). The embedded server takes any.
+    pub allow_writes: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -109,6 +112,8 @@ pub struct TargetFile {
     pub fresh_groups: Option<bool>,
     /// Endpoint uid patterns (`["v1ContactAgent_*"]`).
     pub endpoints: Option<Vec<String>>,
+    /// Write endpoints the run may call (`["*"]`: all).
+    pub allow_writes: Option<Vec<String>>,
 }
 
 /// Limits set somewhere (the target file, a `SOCONF_*` variable, a flag): each `Some`
@@ -213,6 +218,8 @@ pub mod vars {
     pub const FRESH_GROUPS: &str = "SOCONF_FRESH_GROUPS";
     /// Endpoint uid patterns, comma-separated (`v1ContactAgent_*,v1UserAgent_GetUser`).
     pub const ENDPOINTS: &str = "SOCONF_ENDPOINTS";
+    /// Write endpoints a live target may get requests to, comma-separated (`*`: all).
+    pub const ALLOW_WRITES: &str = "SOCONF_ALLOW_WRITES";
 }
 
 /// Every limit: its variable, target-file key and flag.
@@ -292,6 +299,7 @@ impl Target {
         let mut keep_created = false;
         let mut fresh_groups = false;
         let mut endpoints = Vec::new();
+        let mut allow_writes = Vec::new();
         if let Some((path, f)) = file {
             let from_var =
                 |name: &Option<String>, what: &str| -> Result<Option<Credential>, TargetError> {
@@ -319,6 +327,7 @@ impl Target {
             keep_created = f.keep_created.unwrap_or(false);
             fresh_groups = f.fresh_groups.unwrap_or(false);
             endpoints = f.endpoints.clone().unwrap_or_default();
+            allow_writes = f.allow_writes.clone().unwrap_or_default();
             file_limits = LimitOverrides::from_file(&f);
         }
         let env_limits = LimitOverrides::from_env(lookup)?;
@@ -334,6 +343,9 @@ impl Target {
         fresh_groups = flag(vars::FRESH_GROUPS)?.unwrap_or(fresh_groups);
         if let Some(list) = lookup(vars::ENDPOINTS).filter(|v| !v.trim().is_empty()) {
             endpoints = split_patterns(&list);
+        }
+        if let Some(list) = lookup(vars::ALLOW_WRITES).filter(|v| !v.trim().is_empty()) {
+            allow_writes = split_patterns(&list);
         }
         if let Some(u) = &url {
             validate_url(u)?;
@@ -353,6 +365,7 @@ impl Target {
             keep_created,
             fresh_groups,
             endpoints,
+            allow_writes,
         })
     }
 

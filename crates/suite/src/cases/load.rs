@@ -32,7 +32,12 @@ pub struct CaseSet {
     pub files: Vec<(PathBuf, CaseFile)>,
     pub checks: ChecksFile,
     pub matrix: MatrixFile,
+    /// `safety.toml` (empty when absent: every endpoint is then `write`).
+    pub safety: SafetyFile,
 }
+
+/// The safety class of each endpoint (`read` or `write`); not a case file.
+pub const SAFETY_FILE: &str = "safety.toml";
 
 pub const CHECKS_FILE: &str = "checks.toml";
 pub const MATRIX_FILE: &str = "matrix.toml";
@@ -82,6 +87,7 @@ pub fn load_dir(dir: &Path, spec_dir: &Path) -> Result<CaseSet, LoadError> {
     let mut texts = Vec::new();
     let mut checks = None;
     let mut matrix = None;
+    let mut safety = SafetyFile::default();
     for path in names {
         let text = read(&path)?;
         match path.file_name().and_then(|n| n.to_str()) {
@@ -92,6 +98,10 @@ pub fn load_dir(dir: &Path, spec_dir: &Path) -> Result<CaseSet, LoadError> {
                 matrix = Some((path.clone(), parse_toml::<MatrixFile>(&path, &text)?, text))
             }
             Some(TRACEABILITY_FILE) => {}
+            Some(SAFETY_FILE) => {
+                safety = parse_toml::<SafetyFile>(&path, &text)?;
+                validate_safety(&path, &text, &safety)?;
+            }
             _ => {
                 let file = parse_toml::<CaseFile>(&path, &text)?;
                 texts.push((path, file, text));
@@ -134,7 +144,30 @@ pub fn load_dir(dir: &Path, spec_dir: &Path) -> Result<CaseSet, LoadError> {
         files,
         checks,
         matrix,
+        safety,
     })
+}
+
+/// One row per endpoint, each with a reason.
+fn validate_safety(path: &Path, text: &str, safety: &SafetyFile) -> Result<(), LoadError> {
+    let mut seen = HashSet::new();
+    for row in &safety.endpoints {
+        let invalid = |message: String| LoadError::Invalid {
+            path: path.to_path_buf(),
+            line: line_of(text, &format!("\"{}\"", row.uid)),
+            message,
+        };
+        if !seen.insert(row.uid.as_str()) {
+            return Err(invalid(format!("`{}` has a second row", row.uid)));
+        }
+        if row.reason.trim().is_empty() {
+            return Err(invalid(format!(
+                "`{}`: a row needs its reason (what the page says)",
+                row.uid
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The 1-based line where `needle` first appears in `text` (0 when absent).

@@ -5,7 +5,7 @@ mod model;
 
 pub use load::{
     line_of, load_dir, parse_toml, validate_file, CaseSet, LoadError, CHECKS_FILE, MATRIX_FILE,
-    TRACEABILITY_FILE,
+    SAFETY_FILE, TRACEABILITY_FILE,
 };
 pub use model::*;
 /// Citations are shared with the reference server's fault catalogue.

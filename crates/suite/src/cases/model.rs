@@ -375,3 +375,31 @@ impl std::fmt::Display for StatusPattern {
         }
     }
 }
+
+/// `cases/safety.toml`: the safety class of each endpoint, one reviewed row each. An
+/// endpoint without a row is [`SafetyClass::Write`] (deny by default).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SafetyFile {
+    #[serde(default, rename = "endpoint")]
+    pub endpoints: Vec<SafetyRow>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SafetyRow {
+    pub uid: String,
+    pub class: SafetyClass,
+    /// Why, from the page (its summary quoted or named).
+    pub reason: String,
+}
+
+/// Whether a call may be made on a live target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SafetyClass {
+    /// Reads only: may be called on a live target.
+    Read,
+    /// May change data: no request on a live target unless the run opts in.
+    Write,
+}

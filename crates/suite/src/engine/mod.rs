@@ -50,6 +50,17 @@ pub struct EngineConfig {
     pub run_id: String,
     /// Keep every request sent, unredacted, per trial (for the benchmark's bare replay).
     pub capture_requests: bool,
+    /// Which endpoints of safety class `write` the run may call.
+    pub writes: WritePolicy,
+}
+
+/// The endpoints of safety class `write` (`cases/safety.toml`) a run may send requests to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WritePolicy {
+    /// Any: the embedded server, or a rejudge (nothing is sent; the record decides).
+    Any,
+    /// A live target: only those whose uid matches one of these patterns (`--allow-writes`).
+    Only(Vec<String>),
 }
 
 pub struct Engine {
@@ -74,6 +85,7 @@ pub struct Engine {
     interrupted: OnceLock<Halt>,
     /// Rejudging: the recorded trials, served instead of sending anything.
     replay: Option<Arc<ReplayBook>>,
+    writes: WritePolicy,
 }
 
 /// Everything known about one trial after it ran.
@@ -159,7 +171,30 @@ impl Engine {
             passing_details: AtomicBool::new(true),
             interrupted: OnceLock::new(),
             replay: None,
+            writes: config.writes,
         })
+    }
+
+    /// Why the run sends nothing to endpoint `uid`: it is of safety class `write` and the
+    /// target is live without `--allow-writes` naming it. The UserGroup family's save and
+    /// delete calls are not held back: its recipe writes only groups this run created.
+    pub fn refuses_to_call(&self, uid: &str) -> Option<String> {
+        let WritePolicy::Only(allowed) = &self.writes else {
+            return None;
+        };
+        let props = &self.api.props;
+        if uid == props.save || props.delete.as_deref() == Some(uid) {
+            return None;
+        }
+        let (class, reason) = self.suite.safety_of(uid);
+        if class == crate::cases::SafetyClass::Read
+            || allowed.iter().any(|p| crate::glob::matches(p, uid))
+        {
+            return None;
+        }
+        Some(format!(
+            "`{uid}` may change data (cases/safety.toml: {reason}): nothing is sent to it on a live target unless the run opts in with --allow-writes (or SOCONF_ALLOW_WRITES, or the target file's allow_writes)"
+        ))
     }
 
     /// The same engine replaying `book` instead of sending (`soconform rejudge`).

@@ -127,12 +127,14 @@ pub(super) async fn run(
 ) -> TrialReport {
     let t0 = Instant::now();
     let mut st = State::new(engine, spec, body_override, replaying);
-    let skip = match auth_headers(&spec.auth, &engine.credentials) {
-        Ok(auth) => {
+    let refused = engine.refuses_to_call(spec.endpoint_uid(&engine.suite));
+    let skip = match (refused, auth_headers(&spec.auth, &engine.credentials)) {
+        (Some(why), _) => Some(why),
+        (None, Ok(auth)) => {
             steps(&mut st, spec, auth).await;
             None
         }
-        Err(e) => Some(e.0),
+        (None, Err(e)) => Some(e.0),
     };
     lifecycle::cleanup(&mut st).await;
     verify::answers(&mut st);
