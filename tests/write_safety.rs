@@ -144,8 +144,13 @@ fn a_live_target_gets_nothing_at_a_write_endpoint_without_allow_writes() {
 
     let front = Front::start();
     let url = format!("http://{}/api", front.addr);
-    let outcome =
-        execute(suite.clone(), common::target(&url), specs.clone(), false).expect("the run ends");
+    // A live target's default: no write endpoint allowed.
+    let live = || {
+        let mut t = common::target(&url);
+        t.allow_writes.clear();
+        t
+    };
+    let outcome = execute(suite.clone(), live(), specs.clone(), false).expect("the run ends");
     assert_eq!(front.received("/CreateUserGroup"), 0, "no request at all");
     for r in &outcome.reports {
         match &r.verdict {
@@ -159,7 +164,7 @@ fn a_live_target_gets_nothing_at_a_write_endpoint_without_allow_writes() {
     }
 
     // Opted in: the same trials go out.
-    let mut target = common::target(&url);
+    let mut target = live();
     target.allow_writes = vec!["v1UserAgent_Create*".into()];
     let outcome = execute(suite.clone(), target, specs.clone(), false).expect("the run ends");
     assert!(front.received("/CreateUserGroup") > 0);
@@ -172,7 +177,7 @@ fn a_live_target_gets_nothing_at_a_write_endpoint_without_allow_writes() {
         &["v1UserAgent_GetUserGroup".to_string()],
     )
     .expect("selected");
-    let outcome = execute(suite, common::target(&url), reads, false).expect("the run ends");
+    let outcome = execute(suite, live(), reads, false).expect("the run ends");
     assert!(front.received("/GetUserGroup") > 0);
     assert!(outcome
         .reports
