@@ -8,115 +8,37 @@ use soconform::checks::Verdict;
 use soconform::launch::execute;
 use soconform::matrix;
 use soconform::suite::{Suite, SuitePaths};
-use soconform_reference::{self as reference, Config, RunningServer};
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 mod common;
+use common::front::Front;
 
+/// Requests the front received, by path.
 type Counts = Arc<Mutex<HashMap<String, usize>>>;
 
-struct Front {
-    rt: tokio::runtime::Runtime,
-    addr: SocketAddr,
-    counts: Counts,
-    _backend: RunningServer,
-}
-
-impl Front {
-    fn start() -> Front {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("runtime");
-        let backend = rt
-            .block_on(reference::start(
-                Config::with_defaults(),
-                ([127, 0, 0, 1], 0).into(),
-            ))
-            .expect("reference server");
-        let counts: Counts = Arc::default();
-        let state = (format!("http://{}", backend.addr()), counts.clone());
-        let listener = rt
-            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let app = axum::Router::new()
-            .fallback(front)
-            .with_state(Arc::new(state));
-        rt.spawn(async move { axum::serve(listener, app).await });
-        Front {
-            rt,
-            addr,
-            counts,
-            _backend: backend,
+/// A front that counts what each path receives.
+fn counting() -> (Front, Counts) {
+    let counts: Counts = Arc::default();
+    let seen = counts.clone();
+    let front = Front::start(Arc::new(move |parts, body| {
+        if let Ok(mut c) = seen.lock() {
+            *c.entry(parts.uri.path().to_string()).or_default() += 1;
         }
-    }
-
-    fn received(&self, path_end: &str) -> usize {
-        let counts = self.counts.lock().expect("counts");
-        counts
-            .iter()
-            .filter(|(p, _)| p.ends_with(path_end))
-            .map(|(_, n)| n)
-            .sum()
-    }
+        (body, None)
+    }));
+    (front, counts)
 }
 
-impl Drop for Front {
-    fn drop(&mut self) {
-        let rt = std::mem::replace(
-            &mut self.rt,
-            tokio::runtime::Builder::new_current_thread()
-                .build()
-                .expect("runtime"),
-        );
-        rt.shutdown_background();
-    }
-}
-
-async fn front(
-    axum::extract::State(st): axum::extract::State<Arc<(String, Counts)>>,
-    req: axum::extract::Request,
-) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    let (backend, counts) = &*st;
-    let (parts, body) = req.into_parts();
-    *counts
+fn received(counts: &Counts, path_end: &str) -> usize {
+    counts
         .lock()
         .expect("counts")
-        .entry(parts.uri.path().to_string())
-        .or_default() += 1;
-    let Ok(body) = axum::body::to_bytes(body, 8 << 20).await else {
-        return axum::http::StatusCode::BAD_REQUEST.into_response();
-    };
-    let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
-    let mut out = reqwest::Client::new()
-        .request(parts.method.clone(), format!("{backend}{path}"))
-        .body(body);
-    for (name, value) in &parts.headers {
-        if name != axum::http::header::HOST && name != axum::http::header::CONTENT_LENGTH {
-            out = out.header(name, value);
-        }
-    }
-    let Ok(resp) = out.send().await else {
-        return axum::http::StatusCode::BAD_GATEWAY.into_response();
-    };
-    let status = resp.status();
-    let headers = resp.headers().clone();
-    let bytes = resp.bytes().await.unwrap_or_default();
-    let mut answer = (status, bytes).into_response();
-    for (name, value) in &headers {
-        if name != axum::http::header::CONTENT_LENGTH
-            && name != axum::http::header::TRANSFER_ENCODING
-        {
-            answer.headers_mut().insert(name, value.clone());
-        }
-    }
-    answer
+        .iter()
+        .filter(|(p, _)| p.ends_with(path_end))
+        .map(|(_, n)| n)
+        .sum()
 }
 
 fn suite() -> Arc<Suite> {
@@ -142,8 +64,8 @@ fn a_live_target_gets_nothing_at_a_write_endpoint_without_allow_writes() {
     .expect("selected");
     assert!(!specs.is_empty());
 
-    let front = Front::start();
-    let url = format!("http://{}/api", front.addr);
+    let (front, counts) = counting();
+    let url = front.url();
     // A live target's default: no write endpoint allowed.
     let live = || {
         let mut t = common::target(&url);
@@ -151,7 +73,11 @@ fn a_live_target_gets_nothing_at_a_write_endpoint_without_allow_writes() {
         t
     };
     let outcome = execute(suite.clone(), live(), specs.clone(), false).expect("the run ends");
-    assert_eq!(front.received("/CreateUserGroup"), 0, "no request at all");
+    assert_eq!(
+        received(&counts, "/CreateUserGroup"),
+        0,
+        "no request at all"
+    );
     for r in &outcome.reports {
         match &r.verdict {
             Verdict::Skipped(why) => assert!(
@@ -167,7 +93,7 @@ fn a_live_target_gets_nothing_at_a_write_endpoint_without_allow_writes() {
     let mut target = live();
     target.allow_writes = vec!["v1UserAgent_Create*".into()];
     let outcome = execute(suite.clone(), target, specs.clone(), false).expect("the run ends");
-    assert!(front.received("/CreateUserGroup") > 0);
+    assert!(received(&counts, "/CreateUserGroup") > 0);
     assert!(outcome.reports.iter().any(|r| r.verdict == Verdict::Pass));
 
     // A read endpoint needs no opt-in.
@@ -178,7 +104,7 @@ fn a_live_target_gets_nothing_at_a_write_endpoint_without_allow_writes() {
     )
     .expect("selected");
     let outcome = execute(suite, live(), reads, false).expect("the run ends");
-    assert!(front.received("/GetUserGroup") > 0);
+    assert!(received(&counts, "/GetUserGroup") > 0);
     assert!(outcome
         .reports
         .iter()

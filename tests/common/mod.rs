@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod external;
+pub mod front;
 
 use soconform_reference::{self as reference, Config, Fault, RunningServer};
 
