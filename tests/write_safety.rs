@@ -134,3 +134,72 @@ fn every_endpoint_has_a_reviewed_row_and_no_get_name_grants_a_read() {
         );
     }
 }
+
+/// A copy of the suite directory with one more case file.
+fn suite_with(extra_name: &str, extra: &str) -> (PathBuf, Arc<Suite>) {
+    fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+        std::fs::create_dir_all(to).expect("mkdir");
+        for entry in std::fs::read_dir(from).expect("read_dir").flatten() {
+            let path = entry.path();
+            let target = to.join(entry.file_name());
+            if path.is_dir() {
+                copy_dir(&path, &target);
+            } else {
+                std::fs::copy(&path, &target).expect("copy");
+            }
+        }
+    }
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let dir = std::env::temp_dir().join(format!("soconform-write-keys-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    for sub in ["cases", "schemas", "spec"] {
+        copy_dir(&root.join(sub), &dir.join(sub));
+    }
+    std::fs::write(dir.join("cases").join(extra_name), extra).expect("case file");
+    let suite = Suite::load(SuitePaths::under(&dir)).unwrap_or_else(|e| panic!("{e}"));
+    (dir, Arc::new(suite))
+}
+
+#[test]
+fn a_write_allowed_still_names_only_what_the_run_made() {
+    let (dir, suite) = suite_with(
+        "zz_write_keys.toml",
+        r#"concern = "writekeys"
+endpoint = "v1ContactAgent_DeleteContactEntity"
+
+[[case]]
+id = "writekeys.delete_someone_elses"
+title = "A write naming a record the run did not make is never sent"
+level = "must"
+spec = { page = "v1ContactAgent_DeleteContactEntity.md", section = "POST Agents/Contact/DeleteContactEntity", quote = "Deletes the ContactEntity" }
+request.query = { ContactEntityId = "5" }
+axes.content_type = []
+axes.accept = ["application/json"]
+axes.auth = ["any"]
+expect.status = ["2xx"]
+expect.body = "any"
+"#,
+    );
+    let specs = matrix::for_endpoints(
+        &suite,
+        matrix::expand_all(&suite).expect("trials"),
+        &["v1ContactAgent_DeleteContactEntity".to_string()],
+    )
+    .expect("selected");
+    assert_eq!(specs.len(), 1);
+    let (front, counts) = counting();
+    // Opted in to the write: the key guard still holds.
+    let outcome = execute(suite, common::target(&front.url()), specs, false).expect("the run ends");
+    assert_eq!(received(&counts, "/DeleteContactEntity"), 0);
+    let r = &outcome.reports[0];
+    assert_eq!(r.verdict, Verdict::Fail);
+    assert!(
+        r.results.iter().any(|c| c.check == "safety"
+            && c.message
+                .as_deref()
+                .is_some_and(|m| m.contains("refusing to send key 5"))),
+        "{:?}",
+        r.results
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

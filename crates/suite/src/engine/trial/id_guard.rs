@@ -1,7 +1,9 @@
 //! The Id guard: the suite only ever writes groups it created in this run, so a body
 //! that names any other group is refused before it is sent.
 
+use crate::cases::SafetyClass;
 use crate::engine::Engine;
+use crate::suite::Endpoint;
 use serde_json::Value;
 
 /// Refuses a body that names a group this run did not create: every `Id` in a JSON
@@ -38,6 +40,61 @@ pub(super) fn check(
         }
     }
     Ok(())
+}
+
+/// On an endpoint of safety class `write` (`cases/safety.toml`), every key its page
+/// documents must be 0 or a record this run made: a query parameter or request property
+/// that is an integer named `*Id`/`*Ids` or described as a primary key. A write naming
+/// another record would change what the suite did not make. Reads may name anything.
+pub(super) fn check_keys(
+    engine: &Engine,
+    endpoint: &Endpoint,
+    body: Option<&Value>,
+    query: &[(String, String)],
+) -> Result<(), String> {
+    let d = &endpoint.description;
+    if engine.suite.safety_of(&d.uid).0 == SafetyClass::Read {
+        return Ok(());
+    }
+    let is_key = |name: &str, description: &str| {
+        let n = name.to_ascii_lowercase();
+        n.ends_with("id")
+            || n.ends_with("ids")
+            || description.to_ascii_lowercase().contains("primary key")
+    };
+    let mut ids = Vec::new();
+    for q in d
+        .query_parameters
+        .iter()
+        .filter(|q| is_key(&q.name, &q.description))
+    {
+        for (_, v) in query
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case(&q.name))
+        {
+            readings(&Value::String(v.clone()), &mut ids);
+        }
+    }
+    let body_keys: Vec<String> = d
+        .request_body
+        .iter()
+        .flat_map(|b| &b.properties)
+        .filter(|p| is_key(&p.name, &p.description))
+        .map(|p| p.name.clone())
+        .collect();
+    if let Some(v) = body {
+        key_ids(v, &body_keys, false, &mut ids);
+    }
+    match ids
+        .into_iter()
+        .find(|id| *id != 0 && !i32::try_from(*id).is_ok_and(|i| engine.groups.is_ours(i)))
+    {
+        Some(id) => Err(format!(
+            "refusing to send key {id} to `{}`: it may change data (cases/safety.toml), and the suite writes only what it created in this run",
+            d.uid
+        )),
+        None => Ok(()),
+    }
 }
 
 /// Every number (or numeric string) that names a group through a key property (any

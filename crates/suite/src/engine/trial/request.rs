@@ -129,6 +129,10 @@ pub(super) fn prepare(
     if let Some(s) = &spec.select {
         query.push(("$select".into(), s.value.clone()));
     }
+    if let Err(e) = id_guard::check_keys(engine, endpoint, body_value.as_ref(), &query) {
+        safety_failure(st, e);
+        return None;
+    }
     let url = with_query(&engine.url_for(&endpoint.description.path), &query);
     let method = case
         .request
