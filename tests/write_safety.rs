@@ -137,23 +137,11 @@ fn every_endpoint_has_a_reviewed_row_and_no_get_name_grants_a_read() {
 
 /// A copy of the suite directory with one more case file.
 fn suite_with(extra_name: &str, extra: &str) -> (PathBuf, Arc<Suite>) {
-    fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-        std::fs::create_dir_all(to).expect("mkdir");
-        for entry in std::fs::read_dir(from).expect("read_dir").flatten() {
-            let path = entry.path();
-            let target = to.join(entry.file_name());
-            if path.is_dir() {
-                copy_dir(&path, &target);
-            } else {
-                std::fs::copy(&path, &target).expect("copy");
-            }
-        }
-    }
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let dir = std::env::temp_dir().join(format!("soconform-write-keys-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     for sub in ["cases", "schemas", "spec"] {
-        copy_dir(&root.join(sub), &dir.join(sub));
+        common::copy_dir(&root.join(sub), &dir.join(sub));
     }
     std::fs::write(dir.join("cases").join(extra_name), extra).expect("case file");
     let suite = Suite::load(SuitePaths::under(&dir)).unwrap_or_else(|e| panic!("{e}"));
