@@ -63,7 +63,7 @@ impl Catalogue {
     /// is an error naming it: a server that silently served less would pass for complete.
     pub fn load(dir: &Path) -> Result<Catalogue, String> {
         let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        let mut calls = Vec::new();
+        let mut by_path = HashMap::new();
         let mut files: Vec<_> = entries
             .flatten()
             .map(|e| e.path())
@@ -83,9 +83,10 @@ impl Catalogue {
             let description: EndpointDescription = serde_json::from_value(read(&file)?)
                 .map_err(|e| format!("{}: {e}", file.display()))?;
             let schema = read(&dir.join(&description.schemas.response))?;
-            calls.push((description, schema));
+            let call = AgentCall::new(description, &schema);
+            by_path.insert(call.description.path.to_ascii_lowercase(), call);
         }
-        Ok(Catalogue::new(calls.iter().map(|(d, s)| (d.clone(), s))))
+        Ok(Catalogue { by_path })
     }
 
     /// The calls of descriptions already read, each with its response schema.

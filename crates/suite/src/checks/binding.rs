@@ -82,15 +82,13 @@ fn carrier_of(sent: &Value) -> Option<&serde_json::Map<String, Value>> {
     }
 }
 
-/// What a server that read nothing answers for a property: null, `""`, 0, false, empty.
+/// What a server that read nothing answers for a property: a nulled-out value
+/// ([`super::select::is_default`]), or an empty list or object.
 fn is_default(v: &Value) -> bool {
     match v {
-        Value::Null => true,
-        Value::Bool(b) => !b,
-        Value::Number(n) => n.as_f64() == Some(0.0),
-        Value::String(s) => s.is_empty(),
         Value::Array(a) => a.is_empty(),
         Value::Object(m) => m.is_empty(),
+        other => super::select::is_default(other),
     }
 }
 

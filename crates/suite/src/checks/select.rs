@@ -43,7 +43,9 @@ pub fn parse(select: &str, carrier: &serde_json::Map<String, Value>) -> Selectio
     Selection { kept, unknown }
 }
 
-fn is_default(v: &Value) -> bool {
+/// A nulled-out value as a server may write it: null, or its type's default (`""`, 0,
+/// false).
+pub(crate) fn is_default(v: &Value) -> bool {
     match v {
         Value::Null => true,
         Value::Bool(b) => !b,
