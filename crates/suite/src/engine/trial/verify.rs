@@ -109,11 +109,7 @@ fn body(
         }
     };
     st.intrinsic(Intrinsic::Charset, checks::charset(content_type, body));
-    let schema = if spec.select.is_some() {
-        &endpoint.select_schema
-    } else {
-        &endpoint.response_schema
-    };
+    let schema = answer_schema(spec, endpoint);
     let decoded = match decode::decode(family, body, schema) {
         Ok(d) => d,
         Err(e) => {
@@ -193,21 +189,11 @@ pub(super) fn not_read(
     if resp.body.iter().all(u8::is_ascii_whitespace) {
         return None;
     }
-    let family = resp
-        .content_type()
-        .and_then(vocab::family_of)
-        .filter(|f| *f != MediaFamily::Form)
-        .unwrap_or(MediaFamily::Json);
-    let schema = if spec.select.is_some() {
-        &endpoint.select_schema
-    } else {
-        &endpoint.response_schema
-    };
+    let family = answer_family(resp.content_type());
+    let schema = answer_schema(spec, endpoint);
     let got = decode::decode(family, &resp.body, schema).ok()?.value;
     let is_error = engine.validators.is_agent_error(&got);
-    let selection = spec.select.as_ref().and_then(|s| {
-        select::carrier_schema(&endpoint.response_schema).map(|c| select::parse(&s.value, c))
-    });
+    let selection = selection(spec, endpoint);
     let nulled = |p: &str| selection.as_ref().is_some_and(|s| !s.kept.contains(p));
     // Only this run's groups are known to exist.
     let exists = |k: i64| i32::try_from(k).is_ok_and(|k| engine.groups.is_ours(k));
@@ -226,10 +212,7 @@ pub(super) fn lenient_decode(
     content_type: Option<&str>,
     body: &[u8],
 ) -> Option<Value> {
-    let family = content_type
-        .and_then(vocab::family_of)
-        .filter(|f| *f != MediaFamily::Form)
-        .unwrap_or(MediaFamily::Json);
+    let family = answer_family(content_type);
     decode::decode(family, body, &endpoint.response_schema)
         .ok()
         .map(|d| d.value)
@@ -248,9 +231,7 @@ pub(super) async fn carrier(
     let (setup_id, setup_id2) = setup_ids;
     let case = st.case;
     let api = &st.engine.api;
-    let selection = spec.select.as_ref().and_then(|s| {
-        select::carrier_schema(&endpoint.response_schema).map(|c| select::parse(&s.value, c))
-    });
+    let selection = selection(spec, endpoint);
     if let Some(sel) = &selection {
         let kept: Vec<&str> = api
             .props
@@ -473,4 +454,27 @@ pub(super) fn not_run_verdict(results: &[CheckResult], refusal: &TransportError)
             other => other.to_string(),
         }),
     }
+}
+
+/// The schema an answer is checked against: the `$select` variant when one was sent.
+fn answer_schema<'a>(spec: &TrialSpec, endpoint: &'a Endpoint) -> &'a Value {
+    if spec.select.is_some() {
+        &endpoint.select_schema
+    } else {
+        &endpoint.response_schema
+    }
+}
+
+/// What the trial's `$select` keeps of the endpoint's carrier, if one was sent.
+fn selection(spec: &TrialSpec, endpoint: &Endpoint) -> Option<select::Selection> {
+    let s = spec.select.as_ref()?;
+    select::carrier_schema(&endpoint.response_schema).map(|c| select::parse(&s.value, c))
+}
+
+/// How an answer is read when its family is not judged: by its label, JSON otherwise.
+fn answer_family(content_type: Option<&str>) -> MediaFamily {
+    content_type
+        .and_then(vocab::family_of)
+        .filter(|f| *f != MediaFamily::Form)
+        .unwrap_or(MediaFamily::Json)
 }
