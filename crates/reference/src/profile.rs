@@ -220,18 +220,17 @@ impl Profile {
     /// The typed request as this profile's store takes it (between decoding and the
     /// store), or its refusal (`StrictInput`: a negative primary key).
     pub fn store_form(self, request: AgentRequest) -> Result<AgentRequest, ApiError> {
-        if self == Profile::StrictInput {
-            let negative = match &request {
-                AgentRequest::Save(SaveRequest {
-                    user_group: Some(input),
-                }) => input.id.is_some_and(|id| id < 0),
-                AgentRequest::Get { id } => *id < 0,
-                AgentRequest::GetList { ids } => ids.iter().any(|id| *id < 0),
-                _ => false,
-            };
-            if negative {
-                self.screen_key(-1)?;
-            }
+        // The lowest key the request names: the one a key screen looks at.
+        let lowest = match &request {
+            AgentRequest::Save(SaveRequest {
+                user_group: Some(input),
+            }) => input.id,
+            AgentRequest::Get { id } => Some(*id),
+            AgentRequest::GetList { ids } => ids.iter().min().copied(),
+            _ => None,
+        };
+        if let Some(key) = lowest {
+            self.screen_key(i64::from(key))?;
         }
         Ok(self.transform(request))
     }
