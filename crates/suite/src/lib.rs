@@ -13,6 +13,7 @@ pub mod cases;
 pub mod checks;
 pub mod decode;
 pub mod docs;
+pub mod endpoint_facts;
 pub mod engine;
 pub mod exchange;
 pub mod generate;

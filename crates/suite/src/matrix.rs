@@ -8,10 +8,14 @@
 //! `--exact` reads the seed from the name, so any seed replays, configured or not.
 
 use crate::auth::AuthMode;
-use crate::cases::{AxisValue, Case, SelectVariant};
+use crate::cases::{AxisValue, Case, EndpointAxis, EndpointFilter, SelectVariant};
+use crate::description::BodyShape;
 use crate::suite::{Endpoint, Suite};
 use crate::trial_name::{self, TrialName};
 use crate::vocab::{self, AuthScheme};
+
+/// In a `$select` value of a case over endpoints: the endpoint's first scalar property.
+const PROPERTY: &str = "{property}";
 
 /// A value on a media axis: the header value sent, and its token in the trial name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +31,8 @@ pub struct TrialSpec {
     pub trial: TrialName,
     /// `trial` rendered once: filters, partitions and reports read it for every trial.
     pub name: String,
+    /// The endpoint uid the trial calls.
+    pub endpoint: String,
     /// Index of the case file in `suite.cases.files`, and of the case in it.
     pub file: usize,
     pub case: usize,
@@ -47,13 +53,8 @@ impl TrialSpec {
     pub fn concern<'s>(&self, suite: &'s Suite) -> &'s str {
         &suite.cases.files[self.file].1.concern
     }
-    pub fn endpoint_uid<'s>(&self, suite: &'s Suite) -> &'s str {
-        let file = &suite.cases.files[self.file].1;
-        file.cases[self.case]
-            .request
-            .endpoint
-            .as_deref()
-            .unwrap_or(&file.endpoint)
+    pub fn endpoint_uid<'s>(&'s self, _suite: &Suite) -> &'s str {
+        &self.endpoint
     }
 }
 
@@ -118,11 +119,25 @@ pub fn find_exact(suite: &Suite, name: &str) -> Result<Option<TrialSpec>, Matrix
             continue;
         }
         if let Some(ci) = file.cases.iter().position(|c| c.id == id) {
-            let trials = match (file.cases[ci].request.generate.is_some(), wanted.seed) {
-                (true, Some(seed)) => expand_seeds(suite, fi, ci, &[seed])?,
+            let seeds = match (file.cases[ci].request.generate.is_some(), wanted.seed) {
+                (true, Some(seed)) => vec![seed],
                 (true, None) => return Ok(None),
-                (false, _) => expand_case(suite, fi, ci)?,
+                (false, _) => vec![],
             };
+            // Only the endpoint the name points at, of a case that expands over many.
+            let uids = endpoints_of(suite, fi, ci).map_err(|m| error(suite, fi, ci, m))?;
+            let mut trials = Vec::new();
+            for uid in uids
+                .iter()
+                .filter(|u| crate::suite::slug_of_uid(u) == wanted.endpoint)
+            {
+                let seeds = if seeds.is_empty() {
+                    suite.generation.seeds()
+                } else {
+                    seeds.clone()
+                };
+                trials.extend(expand_seeds(suite, fi, ci, uid, &seeds)?);
+            }
             return Ok(trials.into_iter().find(|t| t.trial == wanted));
         }
     }
@@ -132,14 +147,75 @@ pub fn find_exact(suite: &Suite, name: &str) -> Result<Option<TrialSpec>, Matrix
 /// The trials of one case (for a `generate` case, one set per configured seed).
 pub fn expand_case(suite: &Suite, fi: usize, ci: usize) -> Result<Vec<TrialSpec>, MatrixError> {
     let seeds = suite.generation.seeds();
-    expand_seeds(suite, fi, ci, &seeds)
+    let mut out = Vec::new();
+    for uid in endpoints_of(suite, fi, ci).map_err(|m| error(suite, fi, ci, m))? {
+        out.extend(expand_seeds(suite, fi, ci, &uid, &seeds)?);
+    }
+    Ok(out)
 }
 
-/// The trials of one case; `seeds` only matter for a `generate` case.
+fn error(suite: &Suite, fi: usize, ci: usize, message: String) -> MatrixError {
+    let (path, file) = &suite.cases.files[fi];
+    MatrixError {
+        path: path.display().to_string(),
+        case: file.cases[ci].id.clone(),
+        message,
+    }
+}
+
+/// The endpoints a case exercises: its one endpoint, or every endpoint its endpoint axis
+/// admits, in uid order.
+fn endpoints_of(suite: &Suite, fi: usize, ci: usize) -> Result<Vec<String>, String> {
+    let file = &suite.cases.files[fi].1;
+    let case = &file.cases[ci];
+    let Some(axis) = &case.axes.endpoint else {
+        return file
+            .endpoint_of(case)
+            .map(|u| vec![u.to_string()])
+            .ok_or_else(|| "the case names no endpoint (file `endpoint`, `request.endpoint` or `axes.endpoint`)".to_string());
+    };
+    let filter = match axis {
+        EndpointAxis::All(s) if s == "all" => EndpointFilter::default(),
+        EndpointAxis::All(s) => {
+            return Err(format!(
+                "axes.endpoint = `{s}`: expected \"all\" or a table of filters"
+            ))
+        }
+        EndpointAxis::Filter(f) => f.clone(),
+    };
+    Ok(suite
+        .endpoints
+        .iter()
+        .filter(|(uid, e)| admits(suite, &filter, uid, e))
+        .map(|(uid, _)| uid.clone())
+        .collect())
+}
+
+/// Whether `endpoint` meets every filter given.
+fn admits(suite: &Suite, f: &EndpointFilter, uid: &str, endpoint: &Endpoint) -> bool {
+    let d = &endpoint.description;
+    let shape = match d.response_body.shape {
+        BodyShape::Object => "object",
+        BodyShape::Array => "array",
+        BodyShape::Primitive => "primitive",
+        BodyShape::None => "none",
+    };
+    (f.with_own_cases || !suite.own_cases.contains(uid))
+        && f.body.is_none_or(|b| b == d.request_body.is_some())
+        && f.required_key
+            .is_none_or(|k| k == crate::endpoint_facts::required_key(d).is_some())
+        && (f.answer.is_empty() || f.answer.iter().any(|a| a == shape))
+        && f.select
+            .is_none_or(|s| s == crate::endpoint_facts::select_property(endpoint).is_some())
+        && f.safety.is_none_or(|c| c == suite.safety_of(uid).0)
+}
+
+/// The trials of one case on endpoint `uid`; `seeds` only matter for a `generate` case.
 fn expand_seeds(
     suite: &Suite,
     fi: usize,
     ci: usize,
+    uid: &str,
     seeds: &[u64],
 ) -> Result<Vec<TrialSpec>, MatrixError> {
     let (path, file) = &suite.cases.files[fi];
@@ -149,11 +225,21 @@ fn expand_seeds(
         case: case.id.clone(),
         message,
     };
-    let uid = case.request.endpoint.as_deref().unwrap_or(&file.endpoint);
     let endpoint = suite
         .endpoint(uid)
         .ok_or_else(|| err(format!("no description for endpoint `{uid}`")))?;
 
+    // A case over endpoints: `all` on a media axis of a page that lists none gives that
+    // endpoint no trial (a 204 page has no Accept types), rather than an error.
+    if case.axes.endpoint.is_some() {
+        let all = |axis: &[AxisValue]| axis.iter().any(|v| *v == AxisValue::Plain("all".into()));
+        let d = &endpoint.description;
+        if (all(&case.axes.content_type) && d.request_content_types.is_empty())
+            || (all(&case.axes.accept) && d.accept_types.is_empty())
+        {
+            return Ok(vec![]);
+        }
+    }
     let content_types = media_axis(
         &case.axes.content_type,
         &endpoint.description.request_content_types,
@@ -165,7 +251,22 @@ fn expand_seeds(
     let selects: Vec<Option<SelectVariant>> = if case.axes.select.is_empty() {
         vec![None]
     } else {
-        case.axes.select.iter().cloned().map(Some).collect()
+        let property = crate::endpoint_facts::select_property(endpoint);
+        let mut out = Vec::new();
+        for v in &case.axes.select {
+            if !v.value.contains(PROPERTY) {
+                out.push(Some(v.clone()));
+            } else if let Some(p) = &property {
+                out.push(Some(SelectVariant {
+                    id: v.id.clone(),
+                    value: v.value.replace(PROPERTY, p),
+                }));
+            }
+        }
+        if out.is_empty() {
+            return Ok(vec![]);
+        }
+        out
     };
     let seeds: Vec<Option<u64>> = if case.request.generate.is_some() {
         seeds.iter().copied().map(Some).collect()
@@ -204,6 +305,7 @@ fn expand_seeds(
                     out.push(TrialSpec {
                         name: trial.to_string(),
                         trial,
+                        endpoint: uid.to_string(),
                         file: fi,
                         case: ci,
                         content_type: ct.clone(),

@@ -6,7 +6,7 @@ use crate::cases::{self, CaseSet};
 use crate::description::EndpointDescription;
 use crate::generate::GenerationConfig;
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Where the suite's data lives.
@@ -66,10 +66,28 @@ impl Endpoint {
     }
 }
 
+/// The endpoint segment of a trial name: the method in snake case, after its agent for
+/// every agent but the User agent (`contact.get_contact_entity`), so names are unique
+/// across agents. The User agent's endpoints keep the bare method (`save_user_group`),
+/// the names their trials had before other agents came in (trial names are public).
 pub fn slug_of_uid(uid: &str) -> String {
-    let method = uid.rsplit('_').next().unwrap_or(uid);
+    let (agent, method) = uid.rsplit_once('_').unwrap_or(("", uid));
+    let agent = agent
+        .trim_start_matches(|c: char| c == 'v' || c.is_ascii_digit())
+        .strip_suffix("Agent")
+        .unwrap_or("");
     let mut out = String::new();
-    for (i, c) in method.chars().enumerate() {
+    if !agent.is_empty() && agent != "User" {
+        out.push_str(&snake(agent));
+        out.push('.');
+    }
+    out.push_str(&snake(method));
+    out
+}
+
+fn snake(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
         if c.is_ascii_uppercase() && i > 0 {
             out.push('_');
         }
@@ -91,6 +109,9 @@ pub struct Suite {
     pub paths: SuitePaths,
     pub cases: CaseSet,
     pub endpoints: BTreeMap<String, Endpoint>,
+    /// The endpoints a case names on its own (the UserGroup family's): cases that expand
+    /// over endpoints leave them out unless they say otherwise.
+    pub own_cases: BTreeSet<String>,
     /// How many generated bodies the `generate` cases expand over, from which seed
     /// (defaults; `run` and the test harness set it from flags and `SOCONF_*`).
     pub generation: GenerationConfig,
@@ -102,9 +123,13 @@ impl Suite {
     pub fn load(paths: SuitePaths) -> Result<Suite, SuiteError> {
         let cases = cases::load_dir(&paths.cases, &paths.spec)?;
         let endpoints = load_endpoints(&paths.schemas)?;
+        let mut own_cases = BTreeSet::new();
         for (path, file) in &cases.files {
             for case in &file.cases {
-                let uid = case.request.endpoint.as_deref().unwrap_or(&file.endpoint);
+                let Some(uid) = file.endpoint_of(case) else {
+                    continue;
+                };
+                own_cases.insert(uid.to_string());
                 if !endpoints.contains_key(uid) {
                     return Err(SuiteError::Schema {
                         path: path.clone(),
@@ -154,6 +179,7 @@ impl Suite {
             paths,
             cases,
             endpoints,
+            own_cases,
             generation: GenerationConfig::default(),
         })
     }
@@ -265,6 +291,14 @@ mod tests {
         assert_eq!(
             super::slug_of_uid("v1UserAgent_GetAllUserGroups"),
             "get_all_user_groups"
+        );
+        assert_eq!(
+            super::slug_of_uid("v1ContactAgent_GetContactEntity"),
+            "contact.get_contact_entity"
+        );
+        assert_eq!(
+            super::slug_of_uid("v1ForeignSystemAgent_GetDevice"),
+            "foreign_system.get_device"
         );
     }
 }

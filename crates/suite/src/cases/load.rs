@@ -292,6 +292,31 @@ pub fn validate_file(
                 }
             }
         }
+        if case.axes.endpoint.is_some() {
+            if case.request.endpoint.is_some() {
+                return Err(err(
+                    "give `axes.endpoint` or `request.endpoint`, not both".into()
+                ));
+            }
+            if case.setup != Setup::None {
+                return Err(err(
+                    "a case over endpoints works on no group: `setup` must be \"none\"".into(),
+                ));
+            }
+        } else if file.endpoint.is_none() && case.request.endpoint.is_none() {
+            return Err(err(
+                "no endpoint: give the file's `endpoint`, `request.endpoint` or `axes.endpoint`"
+                    .into(),
+            ));
+        }
+        if case.request.documented && bodies.iter().any(|b| *b) {
+            return Err(err(
+                "`request.documented` sends the page's own body: give no `body`, `body_json`, `body_raw` or `generate`".into(),
+            ));
+        }
+        if case.request.key.is_some() && !case.request.documented {
+            return Err(err("`request.key` needs `request.documented = true`".into()));
+        }
         if case.setup == Setup::None && case.expect.id == Some(IdExpect::Same) {
             return Err(err(
                 "`expect.id = \"same\"` needs `setup = \"create\"`".into()

@@ -15,11 +15,27 @@ pub struct CaseFile {
     /// The concern every case in this file checks (`auth`, `content_types`, ...): the
     /// second segment of every trial name, and the row of the summary table.
     pub concern: String,
-    /// The endpoint (description uid in `schemas/`) the cases exercise.
-    pub endpoint: String,
+    /// The endpoint (description uid in `schemas/`) the cases exercise; may be left out
+    /// when every case expands over endpoints (`axes.endpoint`).
+    #[serde(default)]
+    pub endpoint: Option<String>,
     /// The cases, in file order.
     #[serde(rename = "case")]
     pub cases: Vec<Case>,
+}
+
+impl CaseFile {
+    /// The one endpoint `case` exercises: its own `request.endpoint`, else the file's;
+    /// `None` for a case that expands over endpoints (`axes.endpoint`).
+    pub fn endpoint_of<'a>(&'a self, case: &'a Case) -> Option<&'a str> {
+        if case.axes.endpoint.is_some() {
+            return None;
+        }
+        case.request
+            .endpoint
+            .as_deref()
+            .or(self.endpoint.as_deref())
+    }
 }
 
 /// One requirement of the docs, checked over the axes it declares.
@@ -101,6 +117,15 @@ pub struct RequestSpec {
     /// Bytes sent exactly as written (after placeholders), whatever the Content-Type
     /// (malformed input).
     pub body_raw: Option<String>,
+    /// The request the endpoint's own page documents (`request.documented = true`): its
+    /// sample request's body (else a body built from its request schema) and every
+    /// required query parameter (the page's query example's value, else one of its
+    /// type). On an endpoint of safety class `write`, every key in it is 0.
+    #[serde(default)]
+    pub documented: bool,
+    /// With `documented`: what the endpoint's integer key (a required query parameter)
+    /// holds instead of the documented value.
+    pub key: Option<KeyVariant>,
     /// The body comes from the seeded generator (`src/generate/`): the case expands over
     /// the run's seeds (`--generated N`, `--seed S`), one trial per seed and axis value.
     pub generate: Option<Generate>,
@@ -110,6 +135,19 @@ pub struct RequestSpec {
     /// Extra request headers.
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
+}
+
+/// The key a generic trial sends, after the agents page's own examples.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum KeyVariant {
+    /// A key no tenant uses (int32's largest value): the agents page's `9999`, "the
+    /// request succeeds but there is nothing to return".
+    NamesNothing,
+    /// Not a number: the agents page's `glops`, "the request is malformed".
+    Malformed,
+    /// Left out: "a required parameter is missing".
+    Missing,
 }
 
 /// Which generated bodies a case sends.
@@ -141,9 +179,45 @@ pub struct Axes {
     /// `wrong-xsrf`, `unknown-scheme`, `cookie-without-xsrf`, `xsrf-without-cookie`.
     #[serde(default = "default_auth")]
     pub auth: Vec<AxisValue>,
-    /// `$select` variants; each expands into its own trials.
+    /// `$select` variants; each expands into its own trials. In a case that expands over
+    /// endpoints, `{property}` is the first documented scalar property of the answer's
+    /// carrier (an endpoint without one gets no trial of the case).
     #[serde(default)]
     pub select: Vec<SelectVariant>,
+    /// The endpoints the case expands over: `"all"`, or a table of filters every one of
+    /// which an endpoint must meet. Absent: the file's (or `request.endpoint`) alone.
+    pub endpoint: Option<EndpointAxis>,
+}
+
+/// `axes.endpoint`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum EndpointAxis {
+    /// `"all"`: every endpoint described in `schemas/`, but the ones other case files
+    /// name (they have cases of their own).
+    All(String),
+    Filter(EndpointFilter),
+}
+
+/// Filters on the endpoint axis; an endpoint must meet each one given.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EndpointFilter {
+    /// The page documents a request body (`true`) or none (`false`).
+    pub body: Option<bool>,
+    /// The page has a required integer query parameter (the record's key).
+    pub required_key: Option<bool>,
+    /// The answer's shape is one of these (`object`, `array`, `primitive`, `none`).
+    #[serde(default)]
+    pub answer: Vec<String>,
+    /// The page documents `$select` and its answer is a carrier or an array of carriers.
+    pub select: Option<bool>,
+    /// The endpoint's safety class (`cases/safety.toml`).
+    pub safety: Option<SafetyClass>,
+    /// Also the endpoints other case files name (default: left out, they have cases of
+    /// their own).
+    #[serde(default)]
+    pub with_own_cases: bool,
 }
 
 impl Default for Axes {
@@ -153,6 +227,7 @@ impl Default for Axes {
             accept: default_media(),
             auth: default_auth(),
             select: vec![],
+            endpoint: None,
         }
     }
 }
@@ -209,6 +284,10 @@ pub struct Expect {
     /// is assigned to the highest rank").
     #[serde(default)]
     pub not_below_setup: Vec<String>,
+    /// The answer (to a GET) is not the call's result: not a value of the endpoint's
+    /// documented answer ("The method is not invoked using GET").
+    #[serde(default)]
+    pub not_invoked: bool,
     /// After the exchange, the server must still answer a valid request.
     #[serde(default)]
     pub healthy_after: bool,
@@ -240,6 +319,10 @@ pub enum BodyExpect {
     MayBeNull,
     /// Anything (the body is reported, not checked).
     Any,
+    /// Nothing to return: the NULL result (an empty body or a 204 counts as it).
+    Null,
+    /// The agents' internal error object ("a required parameter is missing"), on a 2xx.
+    AgentError,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]

@@ -3,6 +3,7 @@
 
 pub mod binding;
 pub mod group;
+pub mod invoked;
 pub mod select;
 pub mod validators;
 

@@ -56,12 +56,7 @@ pub(super) fn check_keys(
     if engine.suite.safety_of(&d.uid).0 == SafetyClass::Read {
         return Ok(());
     }
-    let is_key = |name: &str, description: &str| {
-        let n = name.to_ascii_lowercase();
-        n.ends_with("id")
-            || n.ends_with("ids")
-            || description.to_ascii_lowercase().contains("primary key")
-    };
+    let is_key = crate::endpoint_facts::is_key;
     let mut ids = Vec::new();
     for q in d
         .query_parameters

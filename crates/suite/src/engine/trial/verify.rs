@@ -39,6 +39,12 @@ pub(super) fn response(
             }),
         });
     }
+    if case.expect.not_invoked && (200..300).contains(&resp.status) {
+        st.case_check(
+            "not_invoked",
+            checks::invoked::not_invoked(&endpoint.description, &resp.body),
+        );
+    }
     if (200..300).contains(&resp.status) && case.expect.body != BodyExpect::Any {
         body(
             st,
@@ -79,9 +85,21 @@ fn body(
             .as_ref()
             .and_then(|a| checks::preferred_family(&a.value))
     });
-    let null_ok = case.expect.body == BodyExpect::MayBeNull;
+    let null_ok = matches!(case.expect.body, BodyExpect::MayBeNull | BodyExpect::Null);
     if null_ok && (status == 204 || body.iter().all(u8::is_ascii_whitespace)) {
         return Some(Value::Null);
+    }
+    // A byte stream asked for in a type of its own (`image/png`, listed beside JSON and
+    // XML): answered in that type; its bytes are the tenant's.
+    if let Some(asked) = spec
+        .accept
+        .as_ref()
+        .filter(|a| case.expect.media.is_none() && checks::preferred_family(&a.value).is_none())
+    {
+        if let Some(t) = checks::asked_type(&asked.value, &endpoint.description.accept_types) {
+            st.intrinsic(Intrinsic::MediaType, checks::media_type(&t, content_type));
+            return None;
+        }
     }
     let family = match checks::media_family(expected, content_type) {
         Ok(f) => {
@@ -124,7 +142,32 @@ fn body(
     st.intrinsic(Intrinsic::BodyDecodes, Ok(()));
     // The schema admits the NULL result and the internal error object; whether this call
     // may answer them is the case's.
-    if !null_ok {
+    match case.expect.body {
+        BodyExpect::Null => st.case_check(
+            "nothing",
+            if decoded.value.is_null() {
+                Ok(())
+            } else {
+                Err(format!(
+                    "expected the NULL result (\"the request succeeds but there is nothing to return\"), got {}",
+                    checks::excerpt(&decoded.value)
+                ))
+            },
+        ),
+        BodyExpect::AgentError => st.case_check(
+            "agent_error",
+            if st.engine.validators.is_agent_error(&decoded.value) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "a 2xx answer here must be the agents' internal error object (\"the data is invalid. For example, a required parameter is missing\"), got {}",
+                    checks::excerpt(&decoded.value)
+                ))
+            },
+        ),
+        _ => {}
+    }
+    if !null_ok && case.expect.body != BodyExpect::AgentError {
         let expected = || endpoint_answer(endpoint);
         let outcome = if decoded.value.is_null() {
             Err(format!(
@@ -217,6 +260,26 @@ pub(super) fn lenient_decode(
         .ok()
         .map(|d| d.value)
         .filter(Value::is_object)
+}
+
+/// The checks on a generic call's answer (not the NULL result): `$select` nulls every
+/// property it does not name, in the carrier or each carrier of a list. Which properties
+/// hold a value is the tenant's, so a selected one is not required to.
+pub(super) fn generic(st: &mut State<'_>, spec: &TrialSpec, endpoint: &Endpoint, got: &Value) {
+    let Some(sel) = selection(spec, endpoint) else {
+        return;
+    };
+    if st.engine.validators.is_agent_error(got) {
+        return;
+    }
+    let items: Vec<&Value> = match got {
+        Value::Array(a) => a.iter().collect(),
+        one => vec![one],
+    };
+    let outcome = items
+        .iter()
+        .try_for_each(|item| select::check_nulled(&sel, item, &endpoint.response_schema));
+    st.case_check("select", outcome);
 }
 
 /// The checks on the carrier answered: `$select`, echo, Id, read-back, listings.
