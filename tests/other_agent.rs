@@ -73,11 +73,10 @@ fn a_page_of_another_agent_is_derived_and_served_without_a_rebuild() {
         .expect("serve starts");
     let stdout = child.stdout.take().expect("stdout");
     let serve = Serve(child);
-    let first = BufReader::new(stdout)
-        .lines()
-        .next()
-        .expect("a banner")
-        .expect("a line");
+    let mut lines = BufReader::new(stdout).lines();
+    let first = lines.next().expect("a banner").expect("a line");
+    // Keep reading what the server prints: a closed pipe would end it.
+    std::thread::spawn(move || lines.for_each(drop));
     let base = first
         .rsplit(' ')
         .next()
@@ -98,7 +97,60 @@ fn a_page_of_another_agent_is_derived_and_served_without_a_rebuild() {
             .expect("answered");
         (res.status().as_u16(), res.text().await.expect("body"))
     });
+    // Judged from its page alone: the generic trials of the new endpoint, run by the
+    // binary against that server. The page is a read, and the copy's safety.toml says
+    // so, as a user who reviewed it would (without the row it is a write: skipped).
+    let mut safety = std::fs::read_to_string(dir.join("cases/safety.toml")).expect("safety");
+    safety.push_str(
+        "\n[[endpoint]]\nuid = \"v1ListAgent_GetCountry\"\nclass = \"read\"\nreason = \"gets: \\\"Gets a Country object.\\\"\"\n",
+    );
+    std::fs::write(dir.join("cases/safety.toml"), safety).expect("safety written");
+    let report = dir.join("report");
+    let run = Command::new(env!("CARGO_BIN_EXE_soconform"))
+        .args(["run", "--endpoint", "v1ListAgent_GetCountry", "--suite-dir"])
+        .arg(&dir)
+        .arg("--report")
+        .arg(&report)
+        .env("SOCONF_TARGET", &base)
+        .env("SOCONF_BASIC", "tje0:Tje0")
+        .env("SOCONF_TICKET", "7T:c29jb25mb3JtLXJlZmVyZW5jZS10aWNrZXQ=")
+        .env(
+            "SOCONF_BEARER",
+            "8A:Cust12345.c29jb25mb3JtLXJlZmVyZW5jZS1iZWFyZXI=",
+        )
+        .env(
+            "SOCONF_COOKIE",
+            "XSRF-TOKEN=c29jb25mb3JtLXhzcmYtdG9rZW4; SoSession=c29jb25mb3JtLXNlc3Npb24",
+        )
+        .env("SOCONF_XSRF_TOKEN", "c29jb25mb3JtLXhzcmYtdG9rZW4")
+        .output()
+        .expect("run runs");
     drop(serve);
+    let out = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "{out}\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let judged: Value = serde_json::from_str(
+        &std::fs::read_to_string(report.join("report.json")).expect("report.json"),
+    )
+    .expect("report JSON");
+    let trials = judged["trials"].as_array().expect("trials");
+    let concerns: std::collections::BTreeSet<&str> = trials
+        .iter()
+        .map(|t| t["concern"].as_str().unwrap_or(""))
+        .collect();
+    for concern in ["auth", "accept", "keys", "get", "select"] {
+        assert!(concerns.contains(concern), "{concern} judged: {concerns:?}");
+    }
+    for t in trials {
+        assert_eq!(t["endpoint"], "v1ListAgent_GetCountry");
+        assert_eq!(t["verdict"], "pass", "{t}");
+        assert!(t["id"]
+            .as_str()
+            .is_some_and(|n| n.starts_with("list.get_country::")));
+    }
     assert_eq!(status, 200, "{body}");
     let value: Value = serde_json::from_str(&body).expect("JSON");
     assert_eq!(

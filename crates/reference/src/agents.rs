@@ -18,6 +18,7 @@ use crate::auth;
 use crate::body::{self, Decoded, Source};
 use crate::config::Config;
 use crate::error::ApiError;
+use crate::faults::Fault;
 use crate::negotiate::response_type;
 use crate::request::{self, Query};
 use crate::select::Select;
@@ -217,15 +218,17 @@ fn describe(call: &AgentCall) -> Response {
 
 /// The whole pipeline for one request to `call`.
 pub async fn handle(config: &Config, call: &AgentCall, parts: &Parts, body: Body) -> Response {
-    if parts.method == Method::GET || parts.method == Method::HEAD {
+    let fault = config.fault.filter(|f| f.is_call_fault());
+    let get = parts.method == Method::GET || parts.method == Method::HEAD;
+    if get && fault != Some(Fault::CallGetInvokes) {
         return describe(call);
     }
-    if parts.method != Method::POST {
+    if parts.method != Method::POST && !get {
         return config
             .profile
             .error_response(ApiError::method_not_allowed(&parts.method));
     }
-    match invoke(config, call, parts, body).await {
+    match invoke(config, fault, call, parts, body).await {
         Ok(res) => res,
         Err(e) => config.profile.error_response(e),
     }
@@ -233,14 +236,23 @@ pub async fn handle(config: &Config, call: &AgentCall, parts: &Parts, body: Body
 
 async fn invoke(
     config: &Config,
+    fault: Option<Fault>,
     call: &AgentCall,
     parts: &Parts,
     body: Body,
 ) -> Result<Response, ApiError> {
     let query = Query::parse(parts.uri.query());
-    let content_type = response_type(&parts.headers);
+    let content_type = match fault {
+        Some(Fault::CallAcceptIgnored) => crate::negotiate::DEFAULT_RESPONSE_TYPE,
+        _ => response_type(&parts.headers),
+    };
     let creds = &config.credentials;
-    auth::authorize(&parts.headers, creds).map_err(|r| r.into_error(creds))?;
+    if !fault.is_some_and(|f| f.lets_anonymous_in(&parts.headers)) {
+        auth::authorize(&parts.headers, creds).map_err(|r| r.into_error(creds))?;
+    }
+    if let Some(e) = fault.and_then(|f| f.refuses_body(&parts.headers)) {
+        return Err(e);
+    }
     let bytes = body::read_limited(&parts.headers, body, config.max_body_bytes).await?;
     let profile = config.profile;
     let decoded = match profile.read_contract(call.method(), false, &parts.headers, &bytes) {
@@ -248,7 +260,11 @@ async fn invoke(
         None => body::decode_with(&parts.headers, &bytes, &[], profile.relaxes_json())?,
     };
     profile.screen_body(&decoded)?;
-    let key = key_value(call, &query, &decoded)?;
+    let key = key_value(call, &query, &decoded);
+    let key = match fault {
+        Some(f) => f.bend_key(key_missing(call, &query), key)?,
+        None => key?,
+    };
     if let Some(k) = key {
         profile.screen_key(k)?;
     }
@@ -263,8 +279,16 @@ async fn invoke(
         Some(k) => with_key(call, k),
         None => call.answer.clone(),
     };
-    if let Some(select) = query.select().as_deref().and_then(Select::parse) {
-        select.apply(&mut value);
+    if let Some(f) = fault {
+        if let (true, Some(status)) = (value.is_null(), f.nothing_status()) {
+            return Ok(status.into_response());
+        }
+        value = f.bend_answer(value);
+    }
+    if fault != Some(Fault::CallSelectIgnored) {
+        if let Some(select) = query.select().as_deref().and_then(Select::parse) {
+            select.apply(&mut value);
+        }
     }
     Ok(config
         .profile
@@ -337,6 +361,11 @@ fn key_value(call: &AgentCall, query: &Query, decoded: &Decoded) -> Result<Optio
             }
         }
     }
+}
+
+/// The call's required query key is left out of the request.
+fn key_missing(call: &AgentCall, query: &Query) -> bool {
+    matches!(&call.key, Some(Key::Query { name, required: true }) if query.first(name).is_none())
 }
 
 /// The answer for the record with key `key`: the key in its primary key property (each

@@ -17,6 +17,7 @@
 //! - (d) response value: [`Fault::bend_carrier`], [`Fault::bend_select`];
 //! - (e) render: [`Fault::render`].
 
+mod call;
 mod catalogue;
 
 pub use catalogue::{Entry, CATALOGUE};
@@ -152,6 +153,34 @@ pub enum Fault {
     ListLeavesOutDeleted,
     /// CreateUserGroup answers Rank 0 (the default carrier's), not the highest rank.
     CreateRankZero,
+    // --- any agent call (the layer served from the pages; see `call.rs`)
+    /// Every answer in JSON, whatever the Accept header asks.
+    CallAcceptIgnored,
+    /// `$select` ignored: every property answered.
+    CallSelectIgnored,
+    /// Integer properties answered as strings (`"ContactId": "5"`).
+    CallIntAsString,
+    /// The first documented property of every carrier left out.
+    CallPropertyMissing,
+    /// A primitive answer wrapped in an object (`{"Value": true}`).
+    CallPrimitiveWrapped,
+    /// An array answer wrapped in an object (`{"Items": [...]}`).
+    CallArrayWrapped,
+    /// A key that is not a number answered 500 (the parse exception unhandled).
+    CallMalformedKey500,
+    /// GET invokes the call instead of describing it.
+    CallGetInvokes,
+    /// XML request bodies refused 415.
+    CallXmlRefused,
+    /// Agent calls answered without any credentials.
+    CallAnonymousAccepted,
+    /// A key that names nothing answered 404, not 200 with `null`.
+    CallUnknownKey404,
+    /// A required key left out is read as 0 (200, `null`), not refused.
+    CallMissingKeyDefaulted,
+    /// The NULL result answered 204 No Content (ASP.NET Core's default for a null
+    /// answer), not 200 with `null`.
+    CallNullAs204,
 }
 
 /// What a fault is, for the self-test table.
@@ -262,6 +291,7 @@ impl Fault {
             }
             Fault::DeleteIgnored | Fault::DeleteWrongGroup => op == Operation::DeleteUserGroup,
             Fault::CreateAnswersNull | Fault::CreateRankZero => op == Operation::CreateUserGroup,
+            f if f.is_call_fault() => false,
             _ => op == Operation::SaveUserGroup,
         }
     }
