@@ -141,7 +141,11 @@ fn string(schema: &Value) -> Value {
             return Value::String(first.clone());
         }
     }
-    let s = match schema.get("format").and_then(Value::as_str) {
+    let format = schema
+        .get("format")
+        .or_else(|| schema.get("x-doc-type"))
+        .and_then(Value::as_str);
+    let s = match format {
         // As the pages' samples write them: with the offset (RFC 3339).
         Some("date-time") => "2026-12-07T12:00:00+01:00",
         Some("date") => "2026-12-07",

@@ -84,12 +84,21 @@ pub fn primitive_schema(t: &DocType) -> Value {
         DocType::Int32 => int_range(i32::MIN as i64, i32::MAX as i64),
         DocType::Int64 => int_range(i64::MIN, i64::MAX),
         DocType::Number => json!({"type": "number"}),
-        DocType::DateTime => json!({"type": "string", "format": "date-time"}),
+        // The pages' samples carry an offset (`2014-06-17T14:28:21.6647824+02:00`), but no
+        // page says one is required, and .NET writes a DateTime of unspecified kind without
+        // one: ISO 8601 with the offset optional, not RFC 3339's `format: date-time`.
+        DocType::DateTime => {
+            json!({"type": "string", "pattern": DATE_TIME_PATTERN, "x-doc-type": "date-time"})
+        }
         DocType::Object => json!({"type": ["object", "null"]}),
         DocType::Array(_) => json!({"type": ["array", "null"]}),
         DocType::Carrier(_) => json!({"type": ["object", "null"]}),
     }
 }
+
+/// A date and time as the pages' samples and .NET write it: seconds, fractions and the
+/// offset optional.
+pub const DATE_TIME_PATTERN: &str = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,7})?)?(Z|[+-][0-9]{2}:[0-9]{2})?$";
 
 fn int_range(min: i64, max: i64) -> Value {
     json!({"type": "integer", "minimum": min, "maximum": max})
@@ -295,3 +304,33 @@ impl<'a> TypeIndex<'a> {
 }
 
 pub use super::builder::{carrier_named_in, enum_def, Builder, Mode};
+
+#[cfg(test)]
+mod date_time_tests {
+    use super::*;
+
+    #[test]
+    fn date_times_with_and_without_offset_are_accepted_other_text_is_not() {
+        let schema = primitive_schema(&DocType::DateTime);
+        let v = jsonschema::draft202012::options()
+            .should_validate_formats(true)
+            .build(&schema)
+            .expect("compiles");
+        for ok in [
+            "2014-06-17T14:28:21.6647824+02:00",
+            "2021-06-06T13:02:55Z",
+            "2026-12-07T12:00:00",
+            "2026-12-07T12:00",
+        ] {
+            assert!(v.is_valid(&json!(ok)), "{ok}");
+        }
+        for bad in [
+            "07.12.2026 12:00",
+            "2026-12-07",
+            "soconform",
+            "2026-12-07T12:00:00+2",
+        ] {
+            assert!(!v.is_valid(&json!(bad)), "{bad}");
+        }
+    }
+}
