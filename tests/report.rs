@@ -319,16 +319,17 @@ fn junit_parses_with_one_testcase_per_trial() {
     let trials = doc["trials"].as_array().map_or(0, Vec::len);
     assert_eq!(report.tests, trials);
     assert_eq!(report.failures, 0);
-    // One testsuite per concern, in name order.
+    // One testsuite per agent, in name order.
     let names: Vec<&str> = report.test_suites.iter().map(|s| s.name.as_str()).collect();
-    let concerns: std::collections::BTreeSet<&str> = doc["trials"]
+    let agents: std::collections::BTreeSet<&str> = doc["trials"]
         .as_array()
         .into_iter()
         .flatten()
-        .filter_map(|t| t["concern"].as_str())
+        .filter_map(|t| t["endpoint"].as_str())
+        .map(soconform::suite::agent_of)
         .collect();
-    assert_eq!(names, concerns.into_iter().collect::<Vec<_>>());
-    assert!(names.contains(&"auth") && names.contains(&"select"));
+    assert_eq!(names, agents.into_iter().collect::<Vec<_>>());
+    assert!(names.contains(&"User") && names.contains(&"Contact"));
     let cases: usize = report.test_suites.iter().map(|s| s.test_cases.len()).sum();
     assert_eq!(cases, trials);
     // Plain XML readers agree that it is well-formed.
@@ -411,42 +412,66 @@ fn har_is_har_1_2_with_every_exchange() {
     }
 }
 
-/// The heat map and the per-concern tables show each of the six endpoints.
+/// The heat map and the tables group by agent, then endpoint, then concern: the agent
+/// grid has a row per agent, each agent's grid a row per endpoint (the family's six and
+/// the others alike), report.json a row per agent, endpoint and concern.
 #[test]
-fn report_shows_each_endpoint() {
+fn report_groups_by_agent_then_endpoint() {
     let run = embedded_run();
     let doc = json(&run.dir.join("report.json"));
     let html = read(&run.dir.join("report.html"));
-    let grid = html
-        .split("id=\"heatmap-endpoints\"")
-        .nth(1)
-        .and_then(|rest| rest.split("</figure>").next())
-        .expect("report.html has no endpoint grid");
-    let rows: Vec<(&str, &str)> = doc["concerns"]
+    let section = |marker: &str| -> String {
+        html.split(marker)
+            .nth(1)
+            .and_then(|rest| rest.split("</figure>").next())
+            .unwrap_or_else(|| panic!("report.html has no {marker}"))
+            .to_string()
+    };
+    let agents = section("id=\"heatmap-agents\"");
+    for agent in ["User", "Contact", "Person"] {
+        assert!(
+            agents.contains(&format!(">{agent}</th>")),
+            "agent grid: {agent}"
+        );
+        assert!(
+            html.contains(&format!("<tr><td>{agent}</td><td>auth</td>")),
+            "the summary table has no auth row for {agent}"
+        );
+    }
+    let rows: Vec<(&str, &str, &str)> = doc["concerns"]
         .as_array()
         .into_iter()
         .flatten()
-        .filter_map(|c| Some((c["endpoint"].as_str()?, c["concern"].as_str()?)))
+        .filter_map(|c| {
+            Some((
+                c["agent"].as_str()?,
+                c["endpoint"].as_str()?,
+                c["concern"].as_str()?,
+            ))
+        })
         .collect();
-    for (slug, method) in [
-        ("save_user_group", "SaveUserGroup"),
-        ("get_user_group", "GetUserGroup"),
-        ("get_all_user_groups", "GetAllUserGroups"),
-        ("get_user_group_list", "GetUserGroupList"),
-        ("create_user_group", "CreateUserGroup"),
-        ("delete_user_group", "DeleteUserGroup"),
+    assert!(
+        rows.windows(2).all(|w| w[0] <= w[1]),
+        "rows in agent, endpoint, concern order"
+    );
+    for (agent, slug, method) in [
+        ("User", "save_user_group", "SaveUserGroup"),
+        ("User", "get_user_group", "GetUserGroup"),
+        ("User", "get_all_user_groups", "GetAllUserGroups"),
+        ("User", "get_user_group_list", "GetUserGroupList"),
+        ("User", "create_user_group", "CreateUserGroup"),
+        ("User", "delete_user_group", "DeleteUserGroup"),
+        ("Contact", "contact.get_contact_entity", "GetContactEntity"),
+        ("Person", "person.get_person_entity", "GetPersonEntity"),
     ] {
+        let grid = section(&format!("id=\"agent-{agent}\""));
         assert!(
             grid.contains(&format!(">{method}</th>")),
-            "the endpoint grid has no row for {method}"
+            "the {agent} grid has no row for {method}"
         );
         assert!(
-            rows.iter().any(|(e, _)| *e == slug),
-            "report.json's concerns have no row for {slug}: {rows:?}"
-        );
-        assert!(
-            html.contains(&format!("<tr><td>{slug}</td>")),
-            "the summary table has no row for {slug}"
+            rows.iter().any(|(a, e, _)| *a == agent && *e == slug),
+            "report.json's concerns have no row for {agent} {slug}"
         );
     }
     // Each row's counts are its own trials: they add up to the total.

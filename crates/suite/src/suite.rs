@@ -66,6 +66,16 @@ impl Endpoint {
     }
 }
 
+/// The agent an endpoint uid belongs to (`v1ContactAgent_GetContactEntity` -> `Contact`);
+/// the uid itself when it names none.
+pub fn agent_of(uid: &str) -> &str {
+    uid.split_once('_')
+        .map(|(a, _)| a.trim_start_matches(|c: char| c == 'v' || c.is_ascii_digit()))
+        .and_then(|a| a.strip_suffix("Agent"))
+        .filter(|a| !a.is_empty())
+        .unwrap_or(uid)
+}
+
 /// The endpoint segment of a trial name: the method in snake case, after its agent for
 /// every agent but the User agent (`contact.get_contact_entity`), so names are unique
 /// across agents. The User agent's endpoints keep the bare method (`save_user_group`),
@@ -300,5 +310,10 @@ mod tests {
             super::slug_of_uid("v1ForeignSystemAgent_GetDevice"),
             "foreign_system.get_device"
         );
+        assert_eq!(
+            super::agent_of("v1ContactAgent_GetContactEntity"),
+            "Contact"
+        );
+        assert_eq!(super::agent_of("v1UserAgent_SaveUserGroup"), "User");
     }
 }

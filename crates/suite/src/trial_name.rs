@@ -52,6 +52,11 @@ impl TrialName {
         !s.is_empty() && !s.contains(SEP) && !s.contains(ARROW) && !s.contains(' ')
     }
 
+    /// A name's endpoint segment (`contact.get_contact_entity`).
+    pub fn endpoint_of(name: &str) -> &str {
+        name.split_once(SEP).map_or(name, |(e, _)| e)
+    }
+
     /// The name without its endpoint (`select::single_name::...`), for tables that are
     /// about one endpoint.
     pub fn without_endpoint(name: &str) -> &str {

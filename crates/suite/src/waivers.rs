@@ -12,7 +12,6 @@
 //! expires = "2027-01-31"                                 # the last day it applies
 //! ```
 
-use crate::engine::TrialReport;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -140,7 +139,7 @@ pub use crate::glob::matches;
 /// Waives every failing trial (a must- or should-level failure) that a waiver in force
 /// matches by trial name or case id; the first matching waiver wins. Returns what became
 /// of each waiver, in file order.
-pub fn apply(waivers: &[Waiver], reports: &mut [TrialReport], today: &str) -> Vec<WaiverStatus> {
+pub fn apply<T: Waivable>(waivers: &[Waiver], reports: &mut [T], today: &str) -> Vec<WaiverStatus> {
     let mut status: Vec<WaiverStatus> = waivers
         .iter()
         .map(|w| WaiverStatus {
@@ -154,20 +153,32 @@ pub fn apply(waivers: &[Waiver], reports: &mut [TrialReport], today: &str) -> Ve
         })
         .collect();
     for r in reports.iter_mut() {
-        if !r.fails_run(true) {
+        if !r.fails() {
             continue;
         }
         let found = status.iter_mut().find(|s| {
             s.state != WaiverState::Expired
-                && (matches(&s.waiver.pattern, &r.name) || matches(&s.waiver.pattern, &r.case_id))
+                && (matches(&s.waiver.pattern, r.name()) || matches(&s.waiver.pattern, r.case_id()))
         });
         if let Some(s) = found {
             s.state = WaiverState::Applied;
-            s.waived.push(r.name.clone());
-            r.waived = Some(s.waiver.clone());
+            s.waived.push(r.name().to_string());
+            r.waive(s.waiver.clone());
         }
     }
     status
+}
+
+/// What a waiver needs of a trial's report (the engine's `TrialReport`), so that this
+/// module does not depend on the engine.
+pub trait Waivable {
+    /// The trial's name.
+    fn name(&self) -> &str;
+    fn case_id(&self) -> &str;
+    /// A must- or should-level failure (what `--strict` fails on).
+    fn fails(&self) -> bool;
+    /// Sets the failure aside.
+    fn waive(&mut self, waiver: Waiver);
 }
 
 #[cfg(test)]

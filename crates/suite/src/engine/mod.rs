@@ -295,3 +295,18 @@ impl Engine {
         self.groups.active_ids()
     }
 }
+
+impl crate::waivers::Waivable for TrialReport {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn case_id(&self) -> &str {
+        &self.case_id
+    }
+    fn fails(&self) -> bool {
+        self.fails_run(true)
+    }
+    fn waive(&mut self, waiver: crate::waivers::Waiver) {
+        self.waived = Some(waiver);
+    }
+}

@@ -2,7 +2,7 @@
 //! generated from these types and published as `docs/report.schema.json` (a drift test
 //! keeps it current); every other report file is rendered from this document.
 
-use super::summary::{by_level, Counts, LevelTally};
+use super::summary::{Counts, LevelTally};
 use crate::cases::SpecRef;
 use crate::checks::{CheckResult, Verdict};
 use crate::engine::RunOutcome;
@@ -41,8 +41,8 @@ pub struct ReportDoc {
     pub outcome: Outcome,
     /// Trial counts over the whole run, by verdict.
     pub totals: Counts,
-    /// Trial counts per endpoint and concern (auth, content types, ...), by verdict and
-    /// by level.
+    /// Trial counts per agent, endpoint and concern (auth, content types, ...), in that
+    /// order, by verdict and by level.
     pub concerns: Vec<ConcernSummary>,
     /// One entry per case: each case is one requirement of the docs.
     pub requirements: Vec<Requirement>,
@@ -115,6 +115,10 @@ pub struct Outcome {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConcernSummary {
+    /// The agent of the endpoint (`User`, `Contact`); empty in reports written before it
+    /// was recorded.
+    #[serde(default)]
+    pub agent: String,
     /// The endpoint's slug (`save_user_group`), the first token of its trials' names.
     pub endpoint: String,
     pub concern: String,
@@ -304,13 +308,13 @@ pub fn build(
     let (by_concern, totals) = super::summary::tally(reports);
     let concerns = by_concern
         .into_iter()
-        .map(|(key, counts)| {
-            let [must, should, info] = by_level(super::summary::of_row(reports, &key));
-            let (endpoint, concern) = key;
+        .map(|((agent, endpoint, concern), row)| {
+            let [must, should, info] = row.levels;
             ConcernSummary {
+                agent,
                 endpoint,
                 concern,
-                counts,
+                counts: row.counts,
                 must,
                 should,
                 info,

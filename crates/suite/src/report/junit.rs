@@ -1,4 +1,6 @@
-//! `junit.xml`: one `<testsuite>` per concern, one `<testcase>` per trial, for CI systems.
+//! `junit.xml`: one `<testsuite>` per agent (`User`, `Contact`, ...), one `<testcase>` per
+//! trial, its class `soconform.<endpoint>.<concern>` (`soconform.contact.get_contact_entity.auth`),
+//! so CI tools show agent, endpoint, concern, trial.
 //!
 //! - fail: a `<failure>` whose message is the first line and whose text is the full failure
 //!   message (checks, citations, curl, response);
@@ -47,7 +49,8 @@ fn testcase(t: &TrialEntry, strict: bool) -> TestCase {
         }
     };
     let mut tc = TestCase::new(t.id.clone(), status);
-    tc.set_classname(format!("soconform.{}.{}", t.concern, t.case_id))
+    let endpoint = crate::trial_name::TrialName::endpoint_of(&t.id);
+    tc.set_classname(format!("soconform.{endpoint}.{}", t.concern))
         .set_time(Duration::from_secs_f64(t.duration_ms.max(0.0) / 1000.0));
     match t.verdict {
         VerdictLabel::Warn if !strict => {
@@ -67,10 +70,11 @@ fn testcase(t: &TrialEntry, strict: bool) -> TestCase {
 pub fn build(doc: &ReportDoc) -> Report {
     let mut suites: BTreeMap<&str, TestSuite> = BTreeMap::new();
     for t in &doc.trials {
+        let agent = crate::suite::agent_of(&t.endpoint);
         suites
-            .entry(t.concern.as_str())
+            .entry(agent)
             .or_insert_with(|| {
-                let mut s = TestSuite::new(t.concern.clone());
+                let mut s = TestSuite::new(agent.to_string());
                 s.add_property(Property::new("target", doc.target.url.clone()));
                 s
             })

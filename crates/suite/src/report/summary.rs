@@ -1,4 +1,5 @@
-//! The per-endpoint, per-concern table printed at the end of every run.
+//! The per-agent, per-concern table printed at the end of every run, with the endpoints
+//! that did not pass under each row.
 
 use crate::checks::Verdict;
 use crate::engine::{RunVerdict, TrialReport};
@@ -44,6 +45,17 @@ impl Counts {
         }
     }
 
+    /// Adds another row's counts.
+    pub fn merge(&mut self, o: &Counts) {
+        self.trials += o.trials;
+        self.pass += o.pass;
+        self.fail += o.fail;
+        self.warn += o.warn;
+        self.info += o.info;
+        self.skipped += o.skipped;
+        self.waived += o.waived;
+    }
+
     pub fn add(&mut self, v: &Verdict) {
         self.trials += 1;
         match v {
@@ -56,20 +68,41 @@ impl Counts {
     }
 }
 
-/// An endpoint's slug and a concern: one row of the tables.
-pub type EndpointConcern = (String, String);
+/// One row of the tables: the agent (`Contact`), the endpoint's slug
+/// (`contact.get_contact_entity`) and a concern, in that order of grouping.
+pub type RowKey = (String, String, String);
 
-/// Counts per endpoint and concern (in name order) and in total.
-pub fn tally(reports: &[TrialReport]) -> (BTreeMap<EndpointConcern, Counts>, Counts) {
-    let mut by = BTreeMap::new();
+/// A row's trials: by verdict, and by case level (must, should, info).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Row {
+    pub counts: Counts,
+    pub levels: [LevelTally; 3],
+}
+
+/// Counts per agent, endpoint and concern (in that order) and in total, in one pass.
+pub fn tally(reports: &[TrialReport]) -> (BTreeMap<RowKey, Row>, Counts) {
+    let mut by: BTreeMap<RowKey, Row> = BTreeMap::new();
     let mut total = Counts::default();
     for r in reports {
-        by.entry((r.trial.endpoint.clone(), r.concern.clone()))
-            .or_insert_with(Counts::default)
-            .add_trial(r);
+        let key = (
+            crate::suite::agent_of(&r.endpoint).to_string(),
+            r.trial.endpoint.clone(),
+            r.concern.clone(),
+        );
+        let row = by.entry(key).or_default();
+        row.counts.add_trial(r);
+        row.levels[level_index(r.level)].add(&r.verdict);
         total.add_trial(r);
     }
     (by, total)
+}
+
+fn level_index(level: Level) -> usize {
+    match level {
+        Level::Must => 0,
+        Level::Should => 1,
+        Level::Info => 2,
+    }
 }
 
 /// Trials of one case level: how many ran and how many passed (a pass or info verdict).
@@ -103,12 +136,7 @@ impl LevelTally {
 pub fn by_level<'a>(reports: impl IntoIterator<Item = &'a TrialReport>) -> [LevelTally; 3] {
     let mut out = [LevelTally::default(); 3];
     for r in reports {
-        let i = match r.level {
-            Level::Must => 0,
-            Level::Should => 1,
-            Level::Info => 2,
-        };
-        out[i].add(&r.verdict);
+        out[level_index(r.level)].add(&r.verdict);
     }
     out
 }
@@ -149,26 +177,32 @@ pub fn verdict_line(verdict: RunVerdict, total: &Counts, halt: Option<&Halt>) ->
     }
 }
 
-/// The trials of one row of the tables.
-pub fn of_row<'a>(
-    reports: &'a [TrialReport],
-    (endpoint, concern): &'a EndpointConcern,
-) -> impl Iterator<Item = &'a TrialReport> + 'a {
-    reports
-        .iter()
-        .filter(move |r| &r.trial.endpoint == endpoint && &r.concern == concern)
-}
-
-/// The table: per endpoint and concern, trials by verdict (fail counts must-level failures, warn
-/// should-level ones), then must-, should- and info-level trials counted apart
-/// (`passed/trials`), and the verdict line.
+/// The table: per agent and concern, trials by verdict (fail counts must-level failures,
+/// warn should-level ones), then must-, should- and info-level trials counted apart
+/// (`passed/trials`); under each row, the endpoints that did not pass it all; then the
+/// verdict line. Hundreds of endpoints stay a table of a few dozen rows.
 pub fn render(reports: &[TrialReport], verdict: RunVerdict, halt: Option<&Halt>) -> String {
     let (by, total) = tally(reports);
+    // Per agent and concern: the row's sum, and the endpoints that did not pass it all.
+    type Group<'a> = (Row, Vec<(&'a str, &'a Row)>);
+    let mut grouped: BTreeMap<(&str, &str), Group> = BTreeMap::new();
+    for ((agent, endpoint, concern), row) in &by {
+        let g = grouped.entry((agent, concern)).or_default();
+        g.0.counts.merge(&row.counts);
+        for (sum, add) in g.0.levels.iter_mut().zip(row.levels) {
+            sum.trials += add.trials;
+            sum.passed += add.passed;
+        }
+        let c = &row.counts;
+        if c.fail + c.warn + c.skipped + c.waived > 0 {
+            g.1.push((endpoint, row));
+        }
+    }
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:<20} {:<14} {:>6} {:>6} {:>10} {:>12} {:>5} {:>7} {:>6} | {:>11} {:>11} {:>9}",
-        "endpoint",
+        "{:<10} {:<24} {:>6} {:>6} {:>10} {:>12} {:>5} {:>7} {:>6} | {:>11} {:>11} {:>9}",
+        "agent",
         "concern",
         "trials",
         "pass",
@@ -181,30 +215,32 @@ pub fn render(reports: &[TrialReport], verdict: RunVerdict, halt: Option<&Halt>)
         "should ok",
         "info-lvl"
     );
-    let row =
-        |out: &mut String, endpoint: &str, concern: &str, c: &Counts, levels: [LevelTally; 3]| {
-            let frac = |t: LevelTally| format!("{}/{}", t.passed, t.trials);
-            let _ = writeln!(
-                out,
-                "{:<20} {:<14} {:>6} {:>6} {:>10} {:>12} {:>5} {:>7} {:>6} | {:>11} {:>11} {:>9}",
-                endpoint,
-                concern,
-                c.trials,
-                c.pass,
-                c.fail,
-                c.warn,
-                c.info,
-                c.skipped,
-                c.waived,
-                frac(levels[0]),
-                frac(levels[1]),
-                levels[2].trials
-            );
-        };
-    for (key, c) in &by {
-        row(&mut out, &key.0, &key.1, c, by_level(of_row(reports, key)));
+    let line = |out: &mut String, agent: &str, label: &str, c: &Counts, levels: [LevelTally; 3]| {
+        let frac = |t: LevelTally| format!("{}/{}", t.passed, t.trials);
+        let _ = writeln!(
+            out,
+            "{:<10} {:<24} {:>6} {:>6} {:>10} {:>12} {:>5} {:>7} {:>6} | {:>11} {:>11} {:>9}",
+            agent,
+            label,
+            c.trials,
+            c.pass,
+            c.fail,
+            c.warn,
+            c.info,
+            c.skipped,
+            c.waived,
+            frac(levels[0]),
+            frac(levels[1]),
+            levels[2].trials
+        );
+    };
+    for ((agent, concern), (row, endpoints)) in &grouped {
+        line(&mut out, agent, concern, &row.counts, row.levels);
+        for (endpoint, r) in endpoints {
+            line(&mut out, "", &format!("  {endpoint}"), &r.counts, r.levels);
+        }
     }
-    row(&mut out, "total", "", &total, by_level(reports));
+    line(&mut out, "total", "", &total, by_level(reports));
     let _ = writeln!(out, "\nverdict: {}", verdict_line(verdict, &total, halt));
     out
 }
