@@ -184,6 +184,18 @@ fn agent_grids(trials: &[TrialEntry], out: &mut String) {
     }
 }
 
+/// A header label cut to fit a rotated column (the whole value is its `title`): the
+/// long document types a byte stream lists (`application/vnd.openxmlformats-...`).
+fn short(label: &str) -> String {
+    const MAX: usize = 16;
+    if label.chars().count() <= MAX {
+        label.to_string()
+    } else {
+        let head: String = label.chars().take(MAX - 1).collect();
+        format!("{head}\u{2026}")
+    }
+}
+
 /// `v1ContactAgent_GetContactEntity` -> `GetContactEntity`.
 fn method_of(uid: &str) -> &str {
     uid.rsplit_once('_').map_or(uid, |(_, m)| m)
@@ -256,7 +268,7 @@ pub(super) fn heat_map(doc: &ReportDoc, out: &mut String) {
                 out,
                 "<th class=\"col\" title=\"{}\"><span>{}</span></th>",
                 esc(value.unwrap_or("no Accept header")),
-                esc(label)
+                esc(&short(label))
             );
         }
         let _ = writeln!(out, "</tr>");

@@ -170,10 +170,10 @@ pub fn render(doc: &ReportDoc) -> String {
         let _ = writeln!(out, "<dt>{k}</dt><dd>{}</dd>", esc(&v));
     }
     let _ = writeln!(out, "</dl></header>");
-    let _ = writeln!(out, "<nav><a href=\"#summary\">Summary</a><a href=\"#heatmap\">Heat map</a><a href=\"#requirements\">Requirements</a><a href=\"#failures\">Failures</a><a href=\"#observations\">Observations</a><a href=\"#skipped\">Skipped</a><a href=\"#traceability\">Traceability</a></nav><main>");
+    let _ = writeln!(out, "<nav><a href=\"#heatmap\">Heat map</a><a href=\"#summary\">Summary</a><a href=\"#requirements\">Requirements</a><a href=\"#failures\">Failures</a><a href=\"#observations\">Observations</a><a href=\"#skipped\">Skipped</a><a href=\"#traceability\">Traceability</a></nav><main>");
     certificate(doc, &mut out);
-    summary_table(doc, &mut out);
     heat_map(doc, &mut out);
+    summary_table(doc, &mut out);
     requirements(doc, &mut out);
     failures(doc, &mut out);
     traceability(doc, &mut out);

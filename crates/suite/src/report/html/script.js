@@ -24,4 +24,3 @@
   }
   document.body.setAttribute('data-ready', '1');
 })();
-"##;
