@@ -2,24 +2,21 @@
 //! this run created so that every one of them ends marked Deleted. The same engine
 //! serves `cargo test` (the libtest-mimic harness) and `soconform run`.
 
-mod group_api;
-mod groups;
+mod family;
 mod message;
 mod outcome;
 pub mod pool;
 mod reach;
 mod rejudge;
 mod shrink;
-mod sweep;
 mod trial;
 
+pub use family::SweepReport;
 pub use message::failure_message;
 pub use outcome::{exit, RunOutcome, RunSetup, RunVerdict};
 pub use rejudge::{RecordedTrial, ReplayBook};
-pub use sweep::SweepReport;
 
-use group_api::GroupApi;
-use groups::GroupRegistry;
+use family::{Family, GroupApi, GroupRegistry};
 
 use crate::cases::SpecRef;
 use crate::checks::validators::Validators;
@@ -73,10 +70,9 @@ pub struct Engine {
     pub run_id: String,
     pub keep_created: bool,
     seq: AtomicU64,
-    /// The groups this run created, idle, and marked Deleted.
-    groups: GroupRegistry,
-    /// The group calls and carrier properties the engine uses on its own behalf.
-    api: GroupApi,
+    /// The UserGroup family's layer: its calls and carrier, and the groups this run
+    /// created, idle, and marked Deleted.
+    family: Family,
     /// The requests of each trial, in order, when capturing (holds secrets: never printed).
     captured: Option<Mutex<Vec<Vec<crate::exchange::Request>>>>,
     /// Whether passing trials keep their exchanges (false when no report reads them).
@@ -157,8 +153,10 @@ impl Engine {
         let reuse = !(config.fresh_groups || config.keep_created);
         Ok(Engine {
             redactor: Redactor::new(&config.credentials),
-            groups: GroupRegistry::new(config.limits.concurrency, reuse),
-            api,
+            family: Family {
+                groups: GroupRegistry::new(config.limits.concurrency, reuse),
+                api,
+            },
             suite,
             base_url: config.base_url.trim_end_matches('/').to_string(),
             credentials: config.credentials,
@@ -182,7 +180,7 @@ impl Engine {
         let WritePolicy::Only(allowed) = &self.writes else {
             return None;
         };
-        let props = &self.api.props;
+        let props = &self.family.api.props;
         if uid == props.save || props.delete.as_deref() == Some(uid) {
             return None;
         }
@@ -292,7 +290,7 @@ impl Engine {
 
     /// The groups this run created that are not (yet) marked Deleted, in Id order.
     pub fn active_groups(&self) -> Vec<i32> {
-        self.groups.active_ids()
+        self.family.groups.active_ids()
     }
 }
 

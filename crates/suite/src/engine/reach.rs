@@ -2,7 +2,7 @@
 //! refused connection, a name that does not resolve, a TLS failure, bytes that are not
 //! HTTP) is a configuration error, not thousands of failed trials.
 
-use super::{trial, Engine};
+use super::Engine;
 use crate::exchange::TransportError;
 
 impl Engine {
@@ -10,7 +10,7 @@ impl Engine {
     /// status, means the target is there; so does a timeout, which the watch judges (the
     /// target may be slow, or stopped answering: that is a verdict, not a setting).
     pub async fn check_reachable(&self) -> Result<(), String> {
-        let ex = trial::health_probe(self).await?;
+        let ex = super::family::calls::health_probe(self).await?;
         match &ex.response {
             Err(e @ (TransportError::Connect(_) | TransportError::NotHttp(_))) => Err(format!(
                 "cannot reach the target {}: {}; nothing was judged",

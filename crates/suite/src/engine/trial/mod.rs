@@ -9,18 +9,16 @@
 //!   Deleted);
 //! - [`verify`]: the checks on the answer, with the pure comparisons in `checks/`.
 
-mod calls;
-mod id_guard;
-mod lifecycle;
-mod request;
-mod verify;
+pub(super) mod id_guard;
+pub(super) mod request;
+pub(super) mod verify;
 
-pub(super) use calls::{find_by_prefix, health_probe, mark_deleted};
 pub(super) use request::generated_for;
 
+use super::family::{self, lifecycle};
 use super::{Engine, ReplayState, TrialReport};
 use crate::auth::AuthMode;
-use crate::cases::{Case, Setup};
+use crate::cases::Case;
 use crate::checks::{CheckResult, Intrinsic, Verdict};
 use crate::exchange::{auth_headers, curl, Exchange, Response};
 use crate::matrix::TrialSpec;
@@ -32,29 +30,32 @@ use std::time::Instant;
 /// is tried when the case expects success.
 const REFUSED_BODY: [u16; 3] = [400, 415, 422];
 
+/// The groups a case's setup made (`{id}`, `{id2}`).
+pub(in crate::engine) type Setups = (Option<i32>, Option<i32>);
+
 /// What a trial has gathered so far.
-struct State<'a> {
-    engine: &'a Engine,
-    case: &'a Case,
-    results: Vec<CheckResult>,
-    exchanges: Vec<Exchange>,
-    notes: Vec<String>,
+pub(in crate::engine) struct State<'a> {
+    pub(in crate::engine) engine: &'a Engine,
+    pub(in crate::engine) case: &'a Case,
+    pub(in crate::engine) results: Vec<CheckResult>,
+    pub(in crate::engine) exchanges: Vec<Exchange>,
+    pub(in crate::engine) notes: Vec<String>,
     /// Groups created by this trial, with the carrier last saved for each.
-    created: Vec<(i32, Value)>,
+    pub(in crate::engine) created: Vec<(i32, Value)>,
     /// Sent instead of the case's body (a shrinking step of a generated body).
-    body_override: Option<&'a Value>,
+    pub(in crate::engine) body_override: Option<&'a Value>,
     /// The case expects its save to succeed: only then may the groups this trial holds
     /// be reused by a later trial (a refused or malformed request may leave anything).
-    expects_success: bool,
+    pub(in crate::engine) expects_success: bool,
     /// Groups whose last save this trial made was answered Deleted.
-    answered_deleted: Vec<i32>,
+    pub(in crate::engine) answered_deleted: Vec<i32>,
     /// Rejudging: the state the recorded run gave this trial (its name, its reused group).
-    replaying: Option<&'a ReplayState>,
+    pub(in crate::engine) replaying: Option<&'a ReplayState>,
     /// The state this trial took from the run, for its report (and a later replay).
-    replay: Option<ReplayState>,
+    pub(in crate::engine) replay: Option<ReplayState>,
     /// Why the trial could not be run (the suite cannot send the request): it is
     /// skipped with this reason, never passed or failed.
-    cannot_run: Option<String>,
+    pub(in crate::engine) cannot_run: Option<String>,
 }
 
 impl<'a> State<'a> {
@@ -81,12 +82,17 @@ impl<'a> State<'a> {
     }
 
     /// Records a case-level check (the case's own level and citation).
-    fn case_check(&mut self, check: &str, outcome: Result<(), String>) {
+    pub(in crate::engine) fn case_check(&mut self, check: &str, outcome: Result<(), String>) {
         self.case_check_at(self.case.level, check, outcome);
     }
 
     /// Records a check at `level` with the case's citation.
-    fn case_check_at(&mut self, level: Level, check: &str, outcome: Result<(), String>) {
+    pub(in crate::engine) fn case_check_at(
+        &mut self,
+        level: Level,
+        check: &str,
+        outcome: Result<(), String>,
+    ) {
         self.results.push(CheckResult {
             check: check.into(),
             level,
@@ -97,7 +103,7 @@ impl<'a> State<'a> {
     }
 
     /// Records an intrinsic check: its own level from `checks.toml`, capped by the case's.
-    fn intrinsic(&mut self, which: Intrinsic, outcome: Result<(), String>) {
+    pub(in crate::engine) fn intrinsic(&mut self, which: Intrinsic, outcome: Result<(), String>) {
         let doc = self
             .engine
             .suite
@@ -177,73 +183,36 @@ async fn steps(st: &mut State<'_>, spec: &TrialSpec, auth: Vec<(String, String)>
         leased: None,
         second_name: None,
     });
-    let mut setup_id = None;
-    let mut setup_id2 = None;
-    if st.case.setup != Setup::None {
-        let second = if st.case.setup == Setup::CreateTwo {
-            Some(match st.replaying {
-                Some(r) => r.second_name.clone().unwrap_or_default(),
-                None => engine.unique_name(),
-            })
-        } else {
-            None
-        };
-        let made = match lifecycle::setup_group(st, endpoint, &name).await {
-            Ok(id) if st.case.setup == Setup::CreateDeleted => {
-                lifecycle::mark_setup_deleted(st, id)
-                    .await
-                    .map(|()| (id, None))
-            }
-            Ok(id) => match &second {
-                None => Ok((id, None)),
-                Some(second) => {
-                    if let Some(r) = st.replay.as_mut() {
-                        r.second_name = Some(second.clone());
-                    }
-                    lifecycle::create_more(st, second)
-                        .await
-                        .map(|id2| (id, Some(id2)))
-                }
-            },
-            Err(e) => Err(e),
-        };
-        match made {
-            Ok((id, id2)) => (setup_id, setup_id2) = (Some(id), id2),
-            Err(e) => {
-                st.intrinsic(
-                    Intrinsic::Setup,
-                    Err(format!(
-                        "could not create the group this case works on: {e}"
-                    )),
-                );
-                return;
-            }
+    // The UserGroup family's layer, for the endpoints its cases name; every other call is
+    // judged from its page alone.
+    let family = engine.family_covers(uid);
+    let setups = if family {
+        match family::setup(st, endpoint, &name).await {
+            Some(ids) => ids,
+            None => return,
         }
-    }
-    let Some(prepared) = request::prepare(st, spec, endpoint, &name, (setup_id, setup_id2), auth)
-    else {
+    } else {
+        (None, None)
+    };
+    let Some(prepared) = request::prepare(st, spec, endpoint, &name, setups, auth) else {
         return;
     };
     st.expects_success = st.case.expect.status.iter().any(|p| p.admits_success());
     let sent_value = prepared.sent_value.as_ref();
-    if endpoint.description.uid == engine.api.props.save {
-        engine.groups.note_save_sent();
-    }
     // Whether an answer shows the body unread is told from the family's records; a
     // generic call's NULL or empty answer may be its documented one (a key 0 names
     // nothing), so there only a refusal moves on to the next form.
-    let family = engine.suite.own_cases.contains(uid);
     let read = |r: &Response| {
         family
-            .then(|| verify::not_read(engine, spec, endpoint, sent_value, r))
+            .then(|| family::not_read(engine, spec, endpoint, sent_value, r))
             .flatten()
     };
     let sent = send(st, prepared.attempts, &read).await;
     if let Some((level, why)) = sent.unbound {
         // Nothing the server did can be judged on a form the docs never give.
         st.case_check_at(level.capped_by(st.case.level), "binding", Err(why));
-        if st.case.expect.healthy_after {
-            verify::healthy_after(st).await;
+        if family && st.case.expect.healthy_after {
+            family::healthy_after(st).await;
         }
         return;
     }
@@ -252,43 +221,21 @@ async fn steps(st: &mut State<'_>, spec: &TrialSpec, auth: Vec<(String, String)>
         return;
     };
     let decoded = verify::response(st, spec, endpoint, &resp);
-    if !engine.suite.own_cases.contains(uid) {
-        // A generic call: judged from its page alone, nothing of the family's bookkeeping.
-        if let Some(v) = decoded.as_ref().filter(|v| !v.is_null()) {
-            verify::generic(st, spec, endpoint, v);
-        }
-        return;
-    }
-    let sent = prepared.sent_carrier.as_ref();
-    if (200..300).contains(&resp.status) {
-        lifecycle::note_deleted_by_call(st, endpoint);
-    }
-    match &decoded {
-        Some(v) => {
-            lifecycle::register_created(st, &name, sent, setup_id, v).await;
-            if !v.is_null() {
-                verify::carrier(st, spec, endpoint, v, sent, (setup_id, setup_id2)).await;
-            }
-        }
-        // Not checked (`body = "any"`) or unreadable: still find out whether the server
-        // saved a group, so that it ends marked Deleted.
-        None if (200..300).contains(&resp.status) => {
-            match verify::lenient_decode(endpoint, resp.content_type(), &resp.body) {
-                Some(v) => lifecycle::register_created(st, &name, sent, setup_id, &v).await,
-                None if sent.is_some() => st.notes.push(
-                    "the answer could not be read: if the server saved a group, the final sweep finds it by name".into(),
-                ),
-                None => {}
-            }
-        }
-        None => {}
-    }
-    // No carrier came back (DeleteUserGroup's 204): a listing check still runs.
-    if (200..300).contains(&resp.status) && decoded.as_ref().is_none_or(Value::is_null) {
-        verify::listing(st, setup_id, setup_id2).await;
-    }
-    if st.case.expect.healthy_after {
-        verify::healthy_after(st).await;
+    if family {
+        let sent = prepared.sent_carrier.as_ref();
+        family::after(
+            st,
+            spec,
+            endpoint,
+            &name,
+            &resp,
+            decoded.as_ref(),
+            sent,
+            setups,
+        )
+        .await;
+    } else if let Some(v) = decoded.as_ref().filter(|v| !v.is_null()) {
+        verify::generic(st, spec, endpoint, v);
     }
 }
 

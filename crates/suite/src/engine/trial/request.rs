@@ -79,28 +79,25 @@ pub(super) fn prepare(
         .body_raw
         .as_ref()
         .map(|r| vars.substitute_str(r));
-    // A raw body that happens to be JSON still names the group it would create.
-    let raw_value = raw_body
-        .as_deref()
-        .and_then(|r| serde_json::from_str::<Value>(r).ok());
-    // The family layer's carrier; a generic call's answer is not compared with its body.
-    let family = engine.suite.own_cases.contains(&endpoint.description.uid);
-    let wrapper = engine.api.wrapper_of(endpoint);
-    let sent_carrier = body_value
-        .as_ref()
-        .or(raw_value.as_ref())
-        .filter(|_| family)
-        .and_then(|b| engine.api.carrier_of(b, &wrapper))
-        .cloned();
-    // The suite only ever writes groups it created in this run. A case that would name
-    // another group is a defect of the suite: fail it loudly (must, whatever the case's
-    // level), and send nothing.
-    if family {
-        if let Err(e) = id_guard::check(engine, body_value.as_ref(), raw_body.as_deref()) {
-            safety_failure(st, e);
-            return None;
+    // The family layer's Id guard and carrier: the suite only ever writes groups it
+    // created in this run, so a case that would name another group is a defect of the
+    // suite: failed loudly (must, whatever the case's level), and nothing is sent.
+    let sent_carrier = if engine.family_covers(&endpoint.description.uid) {
+        match crate::engine::family::prepare(
+            engine,
+            endpoint,
+            body_value.as_ref(),
+            raw_body.as_deref(),
+        ) {
+            Ok(carrier) => carrier,
+            Err(e) => {
+                safety_failure(st, e);
+                return None;
+            }
         }
-    }
+    } else {
+        None
+    };
 
     let mut headers = Vec::new();
     if let Some(a) = &spec.accept {
@@ -397,7 +394,7 @@ fn member_orders(endpoint: &Endpoint) -> std::collections::BTreeMap<String, Vec<
 
 /// Appends query parameters, percent-encoding only what must be: the docs write
 /// `?$select=name,department,category/id` literally.
-pub(super) fn with_query(url: &str, query: &[(String, String)]) -> String {
+pub(in crate::engine) fn with_query(url: &str, query: &[(String, String)]) -> String {
     if query.is_empty() {
         return url.to_string();
     }

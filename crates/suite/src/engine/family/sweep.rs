@@ -1,7 +1,7 @@
 //! The final sweep: every group this run created ends marked Deleted, also those no
 //! trial could confirm, found by the run's name prefix.
 
-use super::{trial, Engine};
+use crate::engine::Engine;
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 
@@ -82,7 +82,7 @@ impl Engine {
     /// no trial could confirm (a timeout, a 5xx after saving, an unreadable answer):
     /// they are this run's too.
     pub async fn sweep(&self) -> SweepReport {
-        let pending = self.groups.close_for_sweep();
+        let pending = self.family.groups.close_for_sweep();
         let known: Vec<i32> = pending.iter().map(|(id, _)| *id).collect();
         let mut report = SweepReport::default();
         if self.keep_created {
@@ -92,8 +92,8 @@ impl Engine {
         // The listing and the marking of the groups already known go out together: a
         // target that stopped answering costs one timeout here, not two.
         let listing = async {
-            if self.groups.save_sent() {
-                Some(trial::find_by_prefix(self, &self.run_prefix()).await)
+            if self.family.groups.save_sent() {
+                Some(super::calls::find_by_prefix(self, &self.run_prefix()).await)
             } else {
                 None
             }
@@ -103,13 +103,13 @@ impl Engine {
         match listing {
             Some(Ok(found)) => {
                 for (id, carrier, already_deleted) in found {
-                    if !self.groups.is_ours(id) {
+                    if !self.family.groups.is_ours(id) {
                         report.found_by_name.push(id);
-                        self.groups.remember(id, carrier.clone());
+                        self.family.groups.remember(id, carrier.clone());
                         if already_deleted {
                             // Saved Deleted by a request the suite could not confirm:
                             // already as it should end.
-                            self.groups.forget(id);
+                            self.family.groups.forget(id);
                             continue;
                         }
                     }
@@ -135,7 +135,7 @@ impl Engine {
             }
         }
         report.kept.sort_unstable();
-        (report.created, report.deleted) = self.groups.created_and_deleted();
+        (report.created, report.deleted) = self.family.groups.created_and_deleted();
         report
     }
 
@@ -146,13 +146,14 @@ impl Engine {
     ) -> Vec<(i32, Result<(), String>)> {
         futures_util::stream::iter(groups.iter().map(|(id, carrier)| async move {
             let (ex, result) =
-                trial::mark_deleted(self, *id, carrier, crate::exchange::SWEEP_PURPOSE).await;
+                super::calls::mark_deleted(self, *id, carrier, crate::exchange::SWEEP_PURPOSE)
+                    .await;
             if let Some(ex) = ex {
                 self.capture(vec![ex.request]);
             }
             (*id, result)
         }))
-        .buffer_unordered(self.groups.idle_cap())
+        .buffer_unordered(self.family.groups.idle_cap())
         .collect()
         .await
     }

@@ -2,20 +2,21 @@
 //! one), the ones its save created, and what happens to them afterwards (given back for
 //! reuse, or marked Deleted).
 
-use super::{calls, State};
+use super::calls;
 use crate::checks::Verdict;
+use crate::engine::trial::State;
 use crate::suite::Endpoint;
 use serde_json::Value;
 
 /// The group a `setup = "create"` case works on: leased when an idle one fits, else
 /// created; its Id.
-pub(super) async fn setup_group(
+pub(in crate::engine) async fn setup_group(
     st: &mut State<'_>,
     endpoint: &Endpoint,
     name: &str,
 ) -> Result<i32, String> {
     let engine = st.engine;
-    let api = &engine.api;
+    let api = &engine.family.api;
     let marks_deleted = st
         .case
         .request
@@ -29,9 +30,9 @@ pub(super) async fn setup_group(
         Some(r) => r
             .leased
             .clone()
-            .inspect(|(id, c)| engine.groups.remember(*id, c.clone())),
+            .inspect(|(id, c)| engine.family.groups.remember(*id, c.clone())),
         None if st.case.needs_fresh_group() => None,
-        None => engine.groups.lease(
+        None => engine.family.groups.lease(
             marks_deleted,
             st.case.proves_property(&api.props.deleted_property),
             |c| api.is_deleted(c),
@@ -53,7 +54,7 @@ pub(super) async fn setup_group(
 }
 
 /// A further group for the case (`setup = "create_two"`): always created, never reused.
-pub(super) async fn create_more(st: &mut State<'_>, name: &str) -> Result<i32, String> {
+pub(in crate::engine) async fn create_more(st: &mut State<'_>, name: &str) -> Result<i32, String> {
     let (id, carrier) = calls::create_group(st, name).await?;
     adopt(st, id, carrier);
     Ok(id)
@@ -61,7 +62,10 @@ pub(super) async fn create_more(st: &mut State<'_>, name: &str) -> Result<i32, S
 
 /// Marks the setup group Deleted before the request (`setup = "create_deleted"`): it is
 /// then the run's no longer, and nothing is left for the cleanup to do.
-pub(super) async fn mark_setup_deleted(st: &mut State<'_>, id: i32) -> Result<(), String> {
+pub(in crate::engine) async fn mark_setup_deleted(
+    st: &mut State<'_>,
+    id: i32,
+) -> Result<(), String> {
     let Some(at) = st.created.iter().position(|(c, _)| *c == id) else {
         return Err(format!("group {id} is not this trial's"));
     };
@@ -78,8 +82,8 @@ pub(super) async fn mark_setup_deleted(st: &mut State<'_>, id: i32) -> Result<()
 /// After a successful call of the delete endpoint (`[groups] delete`): the group its
 /// body named (`delete_property`) is no longer the run's to mark Deleted; removed, or
 /// marked by the server, either way it is not given back or marked again.
-pub(super) fn note_deleted_by_call(st: &mut State<'_>, endpoint: &Endpoint) {
-    let props = &st.engine.api.props;
+pub(in crate::engine) fn note_deleted_by_call(st: &mut State<'_>, endpoint: &Endpoint) {
+    let props = &st.engine.family.api.props;
     let (Some(delete), Some(property)) = (&props.delete, &props.delete_property) else {
         return;
     };
@@ -98,9 +102,9 @@ pub(super) fn note_deleted_by_call(st: &mut State<'_>, endpoint: &Endpoint) {
         .and_then(|v| v.get(property))
         .and_then(Value::as_i64)
         .and_then(|i| i32::try_from(i).ok());
-    if let Some(id) = id.filter(|id| st.engine.groups.is_ours(*id)) {
+    if let Some(id) = id.filter(|id| st.engine.family.groups.is_ours(*id)) {
         st.created.retain(|(c, _)| *c != id);
-        st.engine.groups.forget(id);
+        st.engine.family.groups.forget(id);
         st.notes.push(format!(
             "group {id} was deleted by the call; it is not marked Deleted"
         ));
@@ -109,7 +113,7 @@ pub(super) fn note_deleted_by_call(st: &mut State<'_>, endpoint: &Endpoint) {
 
 /// A group this trial created: the run's to mark Deleted.
 fn adopt(st: &mut State<'_>, id: i32, carrier: Value) {
-    st.engine.groups.remember(id, carrier.clone());
+    st.engine.family.groups.remember(id, carrier.clone());
     st.created.push((id, carrier));
 }
 
@@ -118,14 +122,14 @@ fn adopt(st: &mut State<'_>, id: i32, carrier: Value) {
 /// writes a group it cannot tell it made. When `$select` nulled out the name, it is
 /// looked up with a read-only call. Anything this misses (no Id in the answer, an
 /// unreadable answer, a timeout) the final sweep finds by the run's name prefix.
-pub(super) async fn register_created(
+pub(in crate::engine) async fn register_created(
     st: &mut State<'_>,
     name: &str,
     sent: Option<&Value>,
     setup_id: Option<i32>,
     got: &Value,
 ) {
-    let api = &st.engine.api;
+    let api = &st.engine.family.api;
     let got_id = api.id_of(got);
     note_deleted_answer(st, got_id.or(setup_id), got);
     let sent_id = sent.and_then(|s| api.id_of(s)).or(setup_id);
@@ -152,7 +156,7 @@ pub(super) async fn register_created(
     let id = match (got_id, api.named(got, name)) {
         (Some(id), true) => Some(id),
         (Some(id), false) if api.unnamed(got) => match calls::read_back(st, id).await {
-            Ok(back) if st.engine.api.named(&back, name) => Some(id),
+            Ok(back) if st.engine.family.api.named(&back, name) => Some(id),
             _ => None,
         },
         (Some(id), false) => {
@@ -169,12 +173,16 @@ pub(super) async fn register_created(
     };
     match id {
         Some(id) if !st.created.iter().any(|(c, _)| *c == id) => {
-            let carrier = st.engine.api.saved_carrier(sent.unwrap_or(got), got, id);
+            let carrier = st
+                .engine
+                .family
+                .api
+                .saved_carrier(sent.unwrap_or(got), got, id);
             adopt(st, id, carrier);
         }
         Some(_) => {}
         None => {
-            let props = st.engine.api.props.name_properties.join(" or ");
+            let props = st.engine.family.api.props.name_properties.join(" or ");
             st.notes.push(format!(
                 "could not confirm which group this save created (no Id, or no {props} starting with `{name}`); the final sweep looks for it by name"
             ))
@@ -187,13 +195,13 @@ pub(super) async fn register_created(
 fn note_deleted_answer(st: &mut State<'_>, id: Option<i32>, got: &Value) {
     let Some(id) = id else { return };
     st.answered_deleted.retain(|d| *d != id);
-    if st.engine.api.is_deleted(got) {
+    if st.engine.family.api.is_deleted(got) {
         st.answered_deleted.push(id);
     }
 }
 
 /// Gives the trial's groups back for reuse when it passed, else marks them Deleted.
-pub(super) async fn cleanup(st: &mut State<'_>) {
+pub(in crate::engine) async fn cleanup(st: &mut State<'_>) {
     let created = std::mem::take(&mut st.created);
     // A group is reused only after a trial that passed: its state is then the carrier
     // last saved, and a fault cannot carry over into the next trial.
@@ -208,14 +216,14 @@ pub(super) async fn cleanup(st: &mut State<'_>) {
         let kept = if replaying {
             !crate::exchange::replay::next_cleans_up(id)
         } else {
-            (passed && engine.groups.give_back(id, &carrier, deleted)) || engine.keep_created
+            (passed && engine.family.groups.give_back(id, &carrier, deleted)) || engine.keep_created
         };
         if kept {
             continue;
         }
         if passed && deleted && !replaying {
             // The server said it saved it Deleted: no request marks it again.
-            engine.groups.forget(id);
+            engine.family.groups.forget(id);
             continue;
         }
         let (ex, result) = calls::mark_deleted(engine, id, &carrier, "cleanup").await;

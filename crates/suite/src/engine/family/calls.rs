@@ -2,11 +2,11 @@
 //! scheme): create a group, read one back, list them, mark one Deleted. Which endpoints
 //! and names they use is [`GroupApi`](crate::engine::group_api::GroupApi)'s.
 
-use super::request::with_query;
-use super::State;
 use crate::auth::AuthMode;
 use crate::checks;
 use crate::decode;
+use crate::engine::trial::request::with_query;
+use crate::engine::trial::State;
 use crate::engine::Engine;
 use crate::exchange::{auth_headers, Exchange, Request, SWEEP_PURPOSE};
 use serde_json::Value;
@@ -85,7 +85,7 @@ async fn send(
 
 /// A valid read (group 0, which names nothing) to see whether the server still answers.
 pub(in crate::engine) async fn health_probe(engine: &Engine) -> Result<Exchange, String> {
-    let api = &engine.api;
+    let api = &engine.family.api;
     send(engine, "health", &api.props.read, &api.id_query(0), None).await
 }
 
@@ -100,7 +100,7 @@ fn as_list(engine: &Engine, list: Value) -> Result<Vec<Value>, String> {
         Value::Array(a) => Ok(a),
         other => Err(format!(
             "{} did not answer an array: {}",
-            method_name(&engine.api.props.list),
+            method_name(&engine.family.api.props.list),
             checks::excerpt(&other)
         )),
     }
@@ -113,14 +113,14 @@ pub(super) async fn list_groups(
     include_deleted: bool,
 ) -> Result<Vec<Value>, String> {
     let engine = st.engine;
-    let body = engine.api.list_body(include_deleted);
-    let list = json_call(st, purpose, &engine.api.props.list, &[], Some(&body)).await?;
+    let body = engine.family.api.list_body(include_deleted);
+    let list = json_call(st, purpose, &engine.family.api.props.list, &[], Some(&body)).await?;
     as_list(engine, list)
 }
 
 /// Creates a group named `name` (the setup carrier); its Id and the carrier saved.
 pub(super) async fn create_group(st: &mut State<'_>, name: &str) -> Result<(i32, Value), String> {
-    let api = &st.engine.api;
+    let api = &st.engine.family.api;
     let carrier = api.setup_carrier(name);
     let body = api.wrap(carrier.clone());
     let got = json_call(st, "setup", &api.props.save, &[], Some(&body)).await?;
@@ -140,7 +140,7 @@ pub(super) async fn create_group(st: &mut State<'_>, name: &str) -> Result<(i32,
 
 /// Group `id` as the read call answers it; a null answer means it was not persisted.
 pub(super) async fn read_back(st: &mut State<'_>, id: i32) -> Result<Value, String> {
-    let api = &st.engine.api;
+    let api = &st.engine.family.api;
     let v = json_call(st, "read-back", &api.props.read, &api.id_query(id), None).await?;
     if v.is_null() {
         return Err(format!(
@@ -154,7 +154,7 @@ pub(super) async fn read_back(st: &mut State<'_>, id: i32) -> Result<Value, Stri
 /// The Id of the group whose name property is exactly the one sent (read-only).
 pub(super) async fn find_by_name(st: &mut State<'_>, sent: &Value) -> Option<i32> {
     let list = list_groups(st, "lookup", true).await.ok()?;
-    let api = &st.engine.api;
+    let api = &st.engine.family.api;
     api.props.name_properties.iter().find_map(|p| {
         let want = sent.get(p)?.as_str()?;
         list.iter()
@@ -169,7 +169,7 @@ pub(in crate::engine) async fn find_by_prefix(
     engine: &Engine,
     prefix: &str,
 ) -> Result<Vec<(i32, Value, bool)>, String> {
-    let api = &engine.api;
+    let api = &engine.family.api;
     let body = api.list_body(true);
     let (_, list) = json_request(engine, SWEEP_PURPOSE, &api.props.list, &[], Some(&body)).await;
     let list = as_list(engine, list?)?;
@@ -191,7 +191,7 @@ pub(in crate::engine) async fn mark_deleted(
     carrier: &Value,
     purpose: &'static str,
 ) -> (Option<Exchange>, Result<(), String>) {
-    if !engine.groups.is_ours(id) {
+    if !engine.family.groups.is_ours(id) {
         return (
             None,
             Err(format!(
@@ -199,7 +199,7 @@ pub(in crate::engine) async fn mark_deleted(
             )),
         );
     }
-    let api = &engine.api;
+    let api = &engine.family.api;
     // Only well-typed data properties: what a negative case sent may not be.
     let body = api.wrap(api.marked_deleted(carrier, id));
     let ex = match send(engine, purpose, &api.props.save, &[], Some(&body)).await {
@@ -208,7 +208,7 @@ pub(in crate::engine) async fn mark_deleted(
     };
     let result = match &ex.response {
         Ok(r) if r.status == 200 => {
-            engine.groups.forget(id);
+            engine.family.groups.forget(id);
             Ok(())
         }
         Ok(r) => Err(format!("marking group {id} Deleted answered {}", r.status)),
