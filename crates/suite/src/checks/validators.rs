@@ -14,22 +14,56 @@ pub struct EndpointValidators {
 
 /// A response schema, and for its messages the documented answer alone: an agent's schema
 /// is `anyOf` [answer, NULL, internal error object], whose own error ("not valid under any
-/// of the schemas") would hide which property is wrong.
+/// of the schemas") would hide which property is wrong. The second is compiled only when
+/// an answer fails the first: most runs never need it, and every compiled schema costs
+/// memory for the whole run.
 pub struct ResponseValidator {
     pub all: Validator,
-    documented: Option<Validator>,
+    /// Where the schema lives (the suite, the endpoint, which of its schemas).
+    suite: Arc<Suite>,
+    uid: String,
+    select: bool,
+    documented: OnceLock<Option<Validator>>,
 }
 
 impl ResponseValidator {
-    fn compile(uid: &str, which: &str, schema: &Value) -> Result<Self, String> {
-        let documented = match documented_answer(schema) {
-            Some(d) => Some(compile(uid, which, &d)?),
-            None => None,
-        };
+    fn compile(
+        suite: &Arc<Suite>,
+        uid: &str,
+        select: bool,
+        schema: &Value,
+    ) -> Result<Self, String> {
         Ok(ResponseValidator {
-            all: compile(uid, which, schema)?,
-            documented,
+            all: compile(uid, which(select), schema)?,
+            suite: suite.clone(),
+            uid: uid.to_string(),
+            select,
+            documented: OnceLock::new(),
         })
+    }
+
+    /// The documented answer's validator (compiled now if not yet), if the schema has an
+    /// `anyOf` to cut.
+    fn documented(&self) -> Option<&Validator> {
+        self.documented
+            .get_or_init(|| {
+                let ep = self.suite.endpoints.get(&self.uid)?;
+                let schema = if self.select {
+                    &ep.select_schema
+                } else {
+                    &ep.response_schema
+                };
+                compile(&self.uid, which(self.select), &documented_answer(schema)?).ok()
+            })
+            .as_ref()
+    }
+}
+
+fn which(select: bool) -> &'static str {
+    if select {
+        "response-select"
+    } else {
+        "response"
     }
 }
 
@@ -113,8 +147,8 @@ impl Validators {
                 .get(uid)
                 .ok_or_else(|| format!("the suite has no endpoint `{uid}`"))?;
             Ok(EndpointValidators {
-                response: ResponseValidator::compile(uid, "response", &ep.response_schema)?,
-                select: ResponseValidator::compile(uid, "response-select", &ep.select_schema)?,
+                response: ResponseValidator::compile(&self.suite, uid, false, &ep.response_schema)?,
+                select: ResponseValidator::compile(&self.suite, uid, true, &ep.select_schema)?,
             })
         })
         .as_ref()
@@ -129,7 +163,7 @@ pub fn validate(v: &ResponseValidator, value: &Value) -> Result<(), String> {
     if v.all.is_valid(value) {
         return Ok(());
     }
-    let explain = match &v.documented {
+    let explain = match v.documented() {
         Some(d) if !value.is_null() && !d.is_valid(value) => d,
         _ => &v.all,
     };
