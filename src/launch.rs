@@ -126,7 +126,7 @@ pub async fn launch_with(
 }
 
 /// How a run is carried out, beyond its target and trials.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone)]
 pub struct RunOptions {
     /// A progress bar (terminal) or progress lines (pipe) on stderr.
     pub progress: bool,
@@ -134,6 +134,9 @@ pub struct RunOptions {
     /// Take over Ctrl-C and SIGTERM for a clean stop (the CLI; never in-process tests,
     /// which would then outlive a Ctrl-C).
     pub signals: bool,
+    /// Where passing trials' details go as they finish (a report's spool), instead of
+    /// memory.
+    pub keeper: Option<Arc<dyn crate::engine::pool::Keeper>>,
 }
 
 impl Default for RunOptions {
@@ -142,6 +145,7 @@ impl Default for RunOptions {
             progress: false,
             details: Details::All,
             signals: false,
+            keeper: None,
         }
     }
 }
@@ -178,6 +182,9 @@ pub fn execute_with(
     rt.block_on(async move {
         let launched = launch(suite, target, new_run_id()).await?;
         let engine = launched.engine.clone();
+        if let Some(k) = &options.keeper {
+            engine.set_keeper(k.clone());
+        }
         let bar = Progress::new(specs.len(), options.progress);
         // From the probe on: a target that does not answer it is waited for visibly.
         let waiting = bar.show_waiting(engine.clone());

@@ -340,11 +340,9 @@ fn verify_checks_digests_the_suite_and_the_signature() {
     // A changed report.json breaks the signature, even with its manifest intact.
     let json_path = dir.join("report.json");
     let json = std::fs::read_to_string(&json_path).expect("json");
-    std::fs::write(
-        &json_path,
-        json.replacen("\"strict\": false", "\"strict\": true", 1),
-    )
-    .expect("write");
+    let changed = json.replacen("\"strict\":false", "\"strict\":true", 1);
+    assert_ne!(changed, json, "report.json holds \"strict\":false");
+    std::fs::write(&json_path, changed).expect("write");
     let (code, said) = verify(&["--public-key", &public]);
     assert_eq!(code, Some(1), "{said}");
     assert!(

@@ -676,3 +676,42 @@ fn secrets_a_server_echoes_are_masked_and_failures_exit_1() {
     assert_eq!(doc["outcome"]["exit_code"], 1);
     assert_eq!(doc["outcome"]["verdict"], "not-conformant");
 }
+
+/// A run with `--report` spools each passing trial's details to disk as it finishes and
+/// reads them back into report.json and the HAR: nothing is lost, nothing is left behind.
+#[test]
+fn passing_trials_are_streamed_through_the_spool_whole() {
+    let run = embedded_run();
+    assert!(
+        !run.dir.join(soconform::report::spool::SPOOL_FILE).exists(),
+        "the spool is removed once the report is written"
+    );
+    let doc = json(&run.dir.join("report.json"));
+    let trials = doc["trials"].as_array().expect("trials");
+    let mut exchanges = 0;
+    let mut passed = 0;
+    for t in trials {
+        let n = t["exchanges"].as_array().map_or(0, Vec::len);
+        exchanges += n;
+        if t["verdict"] == "pass" {
+            passed += 1;
+            assert!(n > 0, "{} has no exchanges", t["id"]);
+            assert!(
+                t["checks"].as_array().is_some_and(|c| !c.is_empty()),
+                "{} has no checks",
+                t["id"]
+            );
+        }
+    }
+    assert!(passed > 1000, "{passed} passing trials");
+    let har = json(&run.dir.join("exchanges.har"));
+    assert_eq!(
+        har["log"]["entries"].as_array().map_or(0, Vec::len),
+        exchanges,
+        "one HAR entry per recorded exchange"
+    );
+    // Compact, one trial per line: the size stays practical.
+    let text = read(&run.dir.join("report.json"));
+    assert!(text.lines().count() > trials.len(), "a trial per line");
+    assert!(!text.contains("\n  "), "not pretty-printed");
+}

@@ -544,6 +544,27 @@ fn sigint_mid_run_marks_every_created_group_deleted_writes_an_interrupted_report
     assert_eq!(doc["outcome"]["exit_code"], 130);
     let skipped = doc["totals"]["skipped"].as_u64().unwrap_or(0);
     assert!(skipped > 100, "most trials were not run: {skipped}");
+    // The trials that passed before the interrupt were spooled as they finished: read
+    // back whole, and the spool removed.
+    let passed: Vec<&serde_json::Value> = doc["trials"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|t| t["verdict"] == "pass")
+        .collect();
+    assert!(
+        !passed.is_empty(),
+        "some trials passed before the interrupt"
+    );
+    for t in passed {
+        assert!(
+            t["exchanges"].as_array().is_some_and(|e| !e.is_empty())
+                && t["checks"].as_array().is_some_and(|c| !c.is_empty()),
+            "a passing trial lost its details: {}",
+            t["id"]
+        );
+    }
+    assert!(!dir.join(soconform::report::spool::SPOOL_FILE).exists());
     let _ = std::fs::remove_dir_all(&dir);
 }
 

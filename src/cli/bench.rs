@@ -38,6 +38,10 @@ pub struct BenchArgs {
     /// Skip the peak-memory measurement (it starts a separate `run` process).
     #[arg(long)]
     pub skip_memory: bool,
+    /// Instead: run N trials with `--report` in a separate `run` process (the matrix over
+    /// and over) and print its peak RSS, report bytes per trial and trials per second.
+    #[arg(long, value_name = "N")]
+    pub scale: Option<usize>,
     /// Instead: how long a whole run takes against a target that never answers, and one
     /// that goes silent mid-run, at the remote defaults (takes a minute or two).
     #[arg(long)]
@@ -71,6 +75,12 @@ fn timed<T>(f: impl FnOnce() -> T) -> (T, f64) {
 fn bench(args: &BenchArgs) -> Result<(), String> {
     if args.unresponsive {
         for (k, v) in super::bench_unresponsive::figures(args.silent_after)? {
+            println!("{k}={v}");
+        }
+        return Ok(());
+    }
+    if let Some(n) = args.scale {
+        for (k, v) in scale(n)? {
             println!("{k}={v}");
         }
         return Ok(());
@@ -407,6 +417,65 @@ fn peak_rss_of_run() -> Result<f64, String> {
                 out.status.code()
             )
         })
+}
+
+/// `n` trials with `--report` in a `run` process of their own: its peak RSS, the bytes of
+/// each report file per trial, and trials per second (report writing included).
+fn scale(n: usize) -> Result<Vec<(String, String)>, String> {
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find this executable: {e}"))?;
+    let dir = std::env::temp_dir().join(format!("soconform-bench-scale-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let t0 = Instant::now();
+    let out = std::process::Command::new(exe)
+        .args([
+            "run",
+            "--print-peak-rss",
+            "--scale",
+            &n.to_string(),
+            "--report",
+        ])
+        .arg(&dir)
+        .output()
+        .map_err(|e| format!("cannot start a `run` process: {e}"))?;
+    let secs = t0.elapsed().as_secs_f64();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let peak: f64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("peak_rss_mib="))
+        .and_then(|v| v.trim().parse().ok())
+        .ok_or_else(|| {
+            format!(
+                "the `run --scale {n}` process printed no peak_rss_mib (exit {:?}): {}",
+                out.status.code(),
+                String::from_utf8_lossy(&out.stderr)
+            )
+        })?;
+    let size = |name: &str| std::fs::metadata(dir.join(name)).map_or(0, |m| m.len());
+    let per = |bytes: u64| format!("{:.0}", bytes as f64 / n.max(1) as f64);
+    let figures = vec![
+        ("scale_trials".to_string(), n.to_string()),
+        ("scale_peak_rss_mib".into(), format!("{peak:.1}")),
+        (
+            "scale_report_json_bytes_per_trial".into(),
+            per(size("report.json")),
+        ),
+        (
+            "scale_har_bytes_per_trial".into(),
+            per(size("exchanges.har")),
+        ),
+        ("scale_junit_bytes_per_trial".into(), per(size("junit.xml"))),
+        ("scale_html_bytes".into(), size("report.html").to_string()),
+        (
+            "scale_trials_per_s".into(),
+            format!("{:.0}", n as f64 / secs.max(1e-9)),
+        ),
+        (
+            "scale_exit".into(),
+            out.status.code().unwrap_or(-1).to_string(),
+        ),
+    ];
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(figures)
 }
 
 /// CPU time (user + system) this process has used so far, in seconds (Linux `/proc`).

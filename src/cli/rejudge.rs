@@ -67,7 +67,7 @@ fn rejudge(args: &RejudgeArgs) -> Result<u8, String> {
     super::run::print_outcome(&outcome, strict, args.verbose);
     print_comparison(&doc, &outcome, &suite.content_hash());
     if let Some(dir) = &args.report {
-        crate::report::write_all(dir, &suite, &outcome, strict, None)
+        crate::report::write_all(dir, &suite, &outcome, strict, None, None)
             .map_err(|e| format!("writing the report to {}: {e}", dir.display()))?;
         println!("rejudged report: {}", dir.join("report.html").display());
     }

@@ -111,6 +111,11 @@ pub struct RunArgs {
     /// Print `peak_rss_mib=<n>` at the end (used by `soconform bench`).
     #[arg(long, hide = true)]
     pub print_peak_rss: bool,
+    /// Run N trials: the selected ones over and over, each copy named `<trial>#<k>`
+    /// (`soconform bench --scale`: how memory, report size and speed grow with the trial
+    /// count).
+    #[arg(long, hide = true, value_name = "N")]
+    pub scale: Option<usize>,
 }
 
 /// Failures printed in full on the console before the rest are only counted.
@@ -159,7 +164,10 @@ fn run(args: &RunArgs) -> Result<u8, String> {
     if !args.allow_writes.is_empty() {
         target.allow_writes = args.allow_writes.clone();
     }
-    let specs = select_specs(&suite, args, &target.endpoints)?;
+    let mut specs = select_specs(&suite, args, &target.endpoints)?;
+    if let Some(n) = args.scale {
+        specs = scaled(specs, n);
+    }
     if args.list {
         for s in &specs {
             println!("{}", s.name);
@@ -184,18 +192,34 @@ fn run(args: &RunArgs) -> Result<u8, String> {
     } else {
         Details::FailuresOnly
     };
+    // With a report, each passing trial's details go to a spool in the report directory
+    // as it finishes: memory stays flat however many trials run.
+    let spool = match &args.report {
+        Some(dir) => Some(Arc::new(crate::report::spool::Spool::create(dir)?)),
+        None => None,
+    };
     let options = RunOptions {
         progress: true,
         details,
         signals: true,
+        keeper: spool
+            .clone()
+            .map(|s| s as Arc<dyn crate::engine::pool::Keeper>),
     };
     let mut outcome = execute_with(suite.clone(), target, specs, options)?;
     outcome.waivers =
         crate::waivers::apply(&waivers, &mut outcome.reports, &crate::waivers::today());
     print_outcome(&outcome, args.strict, args.verbose);
     if let Some(dir) = &args.report {
-        crate::report::write_all(dir, &suite, &outcome, args.strict, signer.as_ref())
-            .map_err(|e| format!("writing the report to {}: {e}", dir.display()))?;
+        crate::report::write_all(
+            dir,
+            &suite,
+            &outcome,
+            args.strict,
+            signer.as_ref(),
+            spool.as_deref(),
+        )
+        .map_err(|e| format!("writing the report to {}: {e}", dir.display()))?;
         println!(
             "\nreport: open {} (one self-contained page); also report.json, junit.xml and exchanges.har in {}",
             dir.join("report.html").display(),
@@ -208,6 +232,23 @@ fn run(args: &RunArgs) -> Result<u8, String> {
         }
     }
     Ok(outcome.exit_code(args.strict))
+}
+
+/// `specs` repeated to `n` trials, every copy after the first renamed `<name>#<k>`.
+fn scaled(specs: Vec<TrialSpec>, n: usize) -> Vec<TrialSpec> {
+    if specs.is_empty() {
+        return specs;
+    }
+    (0..n)
+        .map(|i| {
+            let mut s = specs[i % specs.len()].clone();
+            let copy = i / specs.len();
+            if copy > 0 {
+                s.name = format!("{}#{copy}", s.name);
+            }
+            s
+        })
+        .collect()
 }
 
 pub fn select_specs(

@@ -82,6 +82,8 @@ pub struct Engine {
     /// Rejudging: the recorded trials, served instead of sending anything.
     replay: Option<Arc<ReplayBook>>,
     writes: WritePolicy,
+    /// Where passing trials' details go as they finish (a report's spool), if anywhere.
+    keeper: OnceLock<Arc<dyn pool::Keeper>>,
 }
 
 /// Everything known about one trial after it ran.
@@ -119,6 +121,10 @@ pub struct TrialReport {
     /// The waiver that set this failure aside, if one did (`--waivers`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waived: Option<crate::waivers::Waiver>,
+    /// Its exchanges, checks and `curl` went to the report's spool (see [`pool::Keeper`]):
+    /// a report reads them there.
+    #[serde(skip)]
+    pub spooled: bool,
 }
 
 /// The state a trial took from the run rather than from its case: replaying it needs
@@ -170,6 +176,7 @@ impl Engine {
             interrupted: OnceLock::new(),
             replay: None,
             writes: config.writes,
+            keeper: OnceLock::new(),
         })
     }
 
@@ -261,6 +268,16 @@ impl Engine {
     }
 
     /// Whether a passing trial records its exchanges (see [`pool::Details`]).
+    /// Sends every passing trial's details to `keeper` as it finishes (see
+    /// [`pool::Keeper`]); set once, before the run.
+    pub fn set_keeper(&self, keeper: Arc<dyn pool::Keeper>) {
+        let _ = self.keeper.set(keeper);
+    }
+
+    pub(crate) fn keeper(&self) -> Option<&Arc<dyn pool::Keeper>> {
+        self.keeper.get()
+    }
+
     pub fn keeps_passing_details(&self) -> bool {
         self.passing_details.load(Ordering::Relaxed)
     }

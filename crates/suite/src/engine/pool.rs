@@ -18,6 +18,13 @@ pub enum Details {
     FailuresOnly,
 }
 
+/// Where a passing trial's details go as it finishes, instead of memory: a report's spool
+/// on disk (`report::spool`), so that a run of tens of thousands of trials holds only what
+/// the summary needs. Whatever it does not keep (an error) stays in memory.
+pub trait Keeper: Send + Sync {
+    fn keep(&self, report: &TrialReport) -> Result<(), String>;
+}
+
 /// Runs every spec with [`Details::All`]; `on_done` is called as each trial finishes.
 pub async fn run_all(
     engine: Arc<Engine>,
@@ -56,6 +63,17 @@ pub async fn run_all_with(
                 let Some(spec) = specs.get(i) else { break };
                 let mut report = engine.run(spec).await;
                 on_done(&report);
+                // A passing trial's exchanges, checks and `curl` go to the keeper (a
+                // report's spool); the report keeps what the summary reads.
+                if let (Some(k), crate::checks::Verdict::Pass) = (engine.keeper(), &report.verdict)
+                {
+                    if k.keep(&report).is_ok() {
+                        report.exchanges = Vec::new();
+                        report.results = Vec::new();
+                        report.curl = None;
+                        report.spooled = true;
+                    }
+                }
                 if details == Details::FailuresOnly {
                     match report.verdict {
                         crate::checks::Verdict::Pass => {

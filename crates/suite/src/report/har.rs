@@ -9,7 +9,11 @@ use std::time::{Duration, SystemTime};
 
 /// Writes the HAR document (`{"log": {...}}`) to `out`, one entry at a time, so that a
 /// large run never holds the whole document in memory.
-pub fn write(doc: &ReportDoc, out: &mut impl std::io::Write) -> std::io::Result<()> {
+pub fn write(
+    doc: &ReportDoc,
+    mut spool: Option<&mut super::spool::SpoolReader>,
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
     let head = json!({
         "version": "1.2",
         "creator": {
@@ -27,7 +31,13 @@ pub fn write(doc: &ReportDoc, out: &mut impl std::io::Write) -> std::io::Result<
     out.write_all(b",\"entries\":[\n")?;
     let mut first = true;
     for t in &doc.trials {
-        for ex in &t.exchanges {
+        // A spooled trial's exchanges are read back one trial at a time.
+        let spooled = match spool.as_mut().and_then(|s| s.entry(&t.id)) {
+            Some(e) => Some(e.map_err(std::io::Error::other)?),
+            None => None,
+        };
+        let exchanges = spooled.as_ref().map_or(&t.exchanges, |e| &e.exchanges);
+        for ex in exchanges {
             if !first {
                 out.write_all(b",\n")?;
             }
@@ -47,7 +57,7 @@ pub fn write(doc: &ReportDoc, out: &mut impl std::io::Write) -> std::io::Result<
 /// The whole HAR document as a value (small runs and tests).
 pub fn build(doc: &ReportDoc) -> Value {
     let mut buf = Vec::new();
-    match write(doc, &mut buf).map(|()| serde_json::from_slice(&buf)) {
+    match write(doc, None, &mut buf).map(|()| serde_json::from_slice(&buf)) {
         Ok(Ok(v)) => v,
         _ => Value::Null,
     }

@@ -14,6 +14,7 @@ use crate::traceability::Traceability;
 use crate::vocab::Level;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use std::collections::BTreeMap;
 use std::time::SystemTime;
 
@@ -259,7 +260,7 @@ fn rfc3339(t: SystemTime) -> String {
     humantime::format_rfc3339_millis(t).to_string()
 }
 
-fn trial_entry(r: &TrialReport) -> TrialEntry {
+pub(crate) fn trial_entry(r: &TrialReport) -> TrialEntry {
     let verdict = VerdictLabel::of_trial(r);
     TrialEntry {
         id: r.name.clone(),
@@ -425,6 +426,47 @@ pub fn build(
 /// The JSON Schema of `report.json`, published as `docs/report.schema.json`.
 pub fn schema() -> serde_json::Value {
     serde_json::to_value(schemars::schema_for!(ReportDoc)).unwrap_or_default()
+}
+
+/// Writes `doc` as `report.json`: compact (one trial per line), its `trials` taken from
+/// `trials` in order, a spooled trial's entry copied from the spool as it was written.
+/// `doc.trials` is not read (the caller has taken it out), so the document is never
+/// held twice.
+pub fn write_streamed(
+    doc: &ReportDoc,
+    trials: &[TrialEntry],
+    mut spool: Option<&mut super::spool::SpoolReader>,
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
+    let Value::Object(fields) = serde_json::to_value(doc).map_err(std::io::Error::other)? else {
+        return Err(std::io::Error::other(
+            "the report document is not an object",
+        ));
+    };
+    out.write_all(b"{")?;
+    for (i, (key, value)) in fields.iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",\n")?;
+        }
+        serde_json::to_writer(&mut *out, key).map_err(std::io::Error::other)?;
+        out.write_all(b":")?;
+        if key != "trials" {
+            serde_json::to_writer(&mut *out, value).map_err(std::io::Error::other)?;
+            continue;
+        }
+        out.write_all(b"[\n")?;
+        for (j, t) in trials.iter().enumerate() {
+            if j > 0 {
+                out.write_all(b",\n")?;
+            }
+            match spool.as_mut().and_then(|s| s.raw(&t.id)) {
+                Some(bytes) => out.write_all(&bytes?)?,
+                None => serde_json::to_writer(&mut *out, t).map_err(std::io::Error::other)?,
+            }
+        }
+        out.write_all(b"\n]")?;
+    }
+    out.write_all(b"}\n")
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ pub mod html;
 pub mod json;
 pub mod junit;
 pub mod manifest;
+pub mod spool;
 pub mod summary;
 pub mod verify;
 
@@ -48,9 +49,10 @@ pub fn write_all(
     outcome: &RunOutcome,
     strict: bool,
     signer: Option<&manifest::ReportSigner>,
+    spool: Option<&spool::Spool>,
 ) -> Result<Vec<PathBuf>, String> {
     let doc = document(suite, outcome, strict)?;
-    write_doc(dir, doc, signer)
+    write_doc(dir, doc, signer, spool)
 }
 
 /// Writes the files of an already-built document: the others first, then `report.json`
@@ -59,8 +61,11 @@ pub fn write_doc(
     dir: &Path,
     mut doc: json::ReportDoc,
     signer: Option<&manifest::ReportSigner>,
+    spool: Option<&spool::Spool>,
 ) -> Result<Vec<PathBuf>, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    // Passing trials' details are in the spool, not in `doc` (see `spool`).
+    let reader = || spool.map(spool::Spool::reader).transpose();
     doc.signed_by = signer.map(manifest::ReportSigner::public_key);
     let mut written = vec![
         write_file(dir, "report.html", &|out| {
@@ -72,14 +77,19 @@ pub fn write_doc(
                 .map_err(std::io::Error::other)?;
             out.write_all(xml.as_bytes())
         })?,
-        write_file(dir, "exchanges.har", &|out| har::write(&doc, out))?,
+        write_file(dir, "exchanges.har", &|out| {
+            let mut r = reader().map_err(std::io::Error::other)?;
+            har::write(&doc, r.as_mut(), out)
+        })?,
     ];
     doc.files = written
         .iter()
         .map(|p| manifest::digest(p))
         .collect::<Result<_, _>>()?;
+    let trials = std::mem::take(&mut doc.trials);
     written.push(write_file(dir, "report.json", &|out| {
-        serde_json::to_writer_pretty(&mut *out, &doc).map_err(std::io::Error::other)
+        let mut r = reader().map_err(std::io::Error::other)?;
+        json::write_streamed(&doc, &trials, r.as_mut(), out)
     })?);
     // A stale signature from an earlier run in the same directory would not match.
     let sig_path = dir.join(manifest::SIGNATURE_FILE);

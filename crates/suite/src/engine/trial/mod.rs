@@ -415,5 +415,6 @@ fn report(mut st: State<'_>, spec: &TrialSpec, verdict: Verdict, t0: Instant) ->
         select: spec.select.as_ref().map(|s| s.value.clone()),
         replay: st.replay.clone(),
         waived: None,
+        spooled: false,
     }
 }

@@ -1,0 +1,128 @@
+//! The report's spool: each passing trial's entry (exchanges, checks, `curl`) written to
+//! disk as the trial finishes, so that the run holds in memory only what the summary and
+//! the failures need, however many trials it has. The report's writers read the entries
+//! back one at a time (`report.json`, `exchanges.har`); the file is removed when the spool
+//! is dropped.
+
+use super::json::{self, TrialEntry};
+use crate::engine::pool::Keeper;
+use crate::engine::TrialReport;
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// The spool file's name in the report directory (hidden: it is not a report file).
+pub const SPOOL_FILE: &str = ".trials.spool";
+
+pub struct Spool {
+    path: PathBuf,
+    inner: Mutex<Inner>,
+}
+
+struct Inner {
+    out: BufWriter<File>,
+    len: u64,
+    /// Where each spooled trial's entry is: byte offset and length, by trial name.
+    at: HashMap<String, (u64, usize)>,
+}
+
+impl Spool {
+    /// A new, empty spool in `dir` (created if needed).
+    pub fn create(dir: &Path) -> Result<Spool, String> {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let path = dir.join(SPOOL_FILE);
+        let file = File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(Spool {
+            path,
+            inner: Mutex::new(Inner {
+                out: BufWriter::new(file),
+                len: 0,
+                at: HashMap::new(),
+            }),
+        })
+    }
+
+    /// A reader of what was spooled so far (everything written is flushed first).
+    pub fn reader(&self) -> Result<SpoolReader, String> {
+        let mut inner = self
+            .inner
+            .lock()
+            .map_err(|_| "the report spool is poisoned".to_string())?;
+        inner
+            .out
+            .flush()
+            .map_err(|e| format!("{}: {e}", self.path.display()))?;
+        let file = File::open(&self.path).map_err(|e| format!("{}: {e}", self.path.display()))?;
+        Ok(SpoolReader {
+            file,
+            at: inner.at.clone(),
+            path: self.path.clone(),
+        })
+    }
+
+    /// How many trials are spooled.
+    pub fn len(&self) -> usize {
+        self.inner.lock().map_or(0, |i| i.at.len())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl Keeper for Spool {
+    fn keep(&self, report: &TrialReport) -> Result<(), String> {
+        let bytes = serde_json::to_vec(&json::trial_entry(report)).map_err(|e| e.to_string())?;
+        let mut inner = self
+            .inner
+            .lock()
+            .map_err(|_| "the report spool is poisoned".to_string())?;
+        inner
+            .out
+            .write_all(&bytes)
+            .map_err(|e| format!("{}: {e}", self.path.display()))?;
+        let at = inner.len;
+        inner.len += bytes.len() as u64;
+        inner.at.insert(report.name.clone(), (at, bytes.len()));
+        Ok(())
+    }
+}
+
+impl Drop for Spool {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Reads spooled entries back, by trial name.
+pub struct SpoolReader {
+    file: File,
+    at: HashMap<String, (u64, usize)>,
+    path: PathBuf,
+}
+
+impl SpoolReader {
+    /// The spooled entry of trial `id` as its JSON bytes; `None` when it was not spooled.
+    pub fn raw(&mut self, id: &str) -> Option<std::io::Result<Vec<u8>>> {
+        let (at, len) = *self.at.get(id)?;
+        let mut buf = vec![0; len];
+        Some(
+            self.file
+                .seek(SeekFrom::Start(at))
+                .and_then(|_| self.file.read_exact(&mut buf))
+                .map(|()| buf),
+        )
+    }
+
+    /// The spooled entry of trial `id`; `None` when it was not spooled.
+    pub fn entry(&mut self, id: &str) -> Option<Result<TrialEntry, String>> {
+        let path = self.path.display().to_string();
+        self.raw(id).map(|r| {
+            r.map_err(|e| format!("{path}: {e}")).and_then(|bytes| {
+                serde_json::from_slice(&bytes).map_err(|e| format!("{path}: {e}"))
+            })
+        })
+    }
+}
