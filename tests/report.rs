@@ -715,3 +715,31 @@ fn passing_trials_are_streamed_through_the_spool_whole() {
     assert!(text.lines().count() > trials.len(), "a trial per line");
     assert!(!text.contains("\n  "), "not pretty-printed");
 }
+
+/// Each check's citation is written once (the checks' table, or the trial's own) and put
+/// back on reading: every check of the loaded report cites a sentence again.
+#[test]
+fn check_citations_are_written_once_and_read_back_whole() {
+    let run = embedded_run();
+    let raw = json(&run.dir.join("report.json"));
+    let written: usize = raw["trials"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|t| t["checks"].as_array().into_iter().flatten())
+        .filter(|c| c.get("spec").is_some())
+        .count();
+    let doc = soconform::report::load_doc(&run.dir).expect("the report loads");
+    let checks: Vec<&soconform::checks::CheckResult> =
+        doc.trials.iter().flat_map(|t| &t.checks).collect();
+    assert!(checks.len() > 10_000, "{} checks", checks.len());
+    assert!(
+        written * 10 < checks.len(),
+        "{written} of {} checks carry their own citation",
+        checks.len()
+    );
+    for c in checks {
+        assert!(!c.spec.is_empty(), "check `{}` cites nothing", c.check);
+        assert!(!c.spec.quote.is_empty());
+    }
+}

@@ -195,7 +195,7 @@ fn run(args: &RunArgs) -> Result<u8, String> {
     // With a report, each passing trial's details go to a spool in the report directory
     // as it finishes: memory stays flat however many trials run.
     let spool = match &args.report {
-        Some(dir) => Some(Arc::new(crate::report::spool::Spool::create(dir)?)),
+        Some(dir) => Some(Arc::new(crate::report::spool::Spool::create(dir, &suite)?)),
         None => None,
     };
     let options = RunOptions {

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// A quoted sentence of a page in `spec/`. The loader checks that the quote really is on
 /// the page, so a citation cannot drift from the docs.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SpecRef {
     /// File name in `spec/`, e.g. `v1UserAgent_SaveUserGroup.current.md`.
@@ -15,6 +15,13 @@ pub struct SpecRef {
     pub section: String,
     /// The sentence (or the part of it that matters), verbatim up to whitespace.
     pub quote: String,
+}
+
+impl SpecRef {
+    /// No citation at all (a report's check whose citation is given once elsewhere).
+    pub fn is_empty(&self) -> bool {
+        self.page.is_empty() && self.section.is_empty() && self.quote.is_empty()
+    }
 }
 
 /// Collapses runs of whitespace so a quote may wrap differently from the page.

@@ -89,6 +89,10 @@ pub struct CheckResult {
     /// `status`, `media_family`, `schema`, `select`, `echo`, `id`, `read_back`, ...
     pub check: String,
     pub level: Level,
+    /// The sentence the check enforces. In `report.json` it is left out where it is
+    /// given once elsewhere: the check's entry in `check_citations`, or its trial's own
+    /// `spec` (reading the report puts it back).
+    #[serde(default, skip_serializing_if = "SpecRef::is_empty")]
     pub spec: SpecRef,
     pub passed: bool,
     /// Why it failed, or what was observed (for info-level checks).

@@ -47,6 +47,10 @@ pub struct ReportDoc {
     pub concerns: Vec<ConcernSummary>,
     /// One entry per case: each case is one requirement of the docs.
     pub requirements: Vec<Requirement>,
+    /// The citation of each check every trial may run (`cases/checks.toml`), given once:
+    /// a trial's check that cites it leaves its own `spec` out.
+    #[serde(default)]
+    pub check_citations: BTreeMap<String, SpecRef>,
     /// Every trial that ran (or was skipped), in suite order.
     pub trials: Vec<TrialEntry>,
     /// Every documented sentence and the cases that check it.
@@ -386,6 +390,7 @@ pub fn build(
         .map(|d| d.as_secs_f64() * 1000.0)
         .unwrap_or(0.0);
     ReportDoc {
+        check_citations: check_citations(suite),
         format: FORMAT.to_string(),
         suite: SuiteInfo {
             name: soconform_core::SUITE_NAME.to_string(),
@@ -461,13 +466,63 @@ pub fn write_streamed(
             }
             match spool.as_mut().and_then(|s| s.raw(&t.id)) {
                 Some(bytes) => out.write_all(&bytes?)?,
-                None => serde_json::to_writer(&mut *out, t).map_err(std::io::Error::other)?,
+                None => serde_json::to_writer(&mut *out, &compact(t.clone(), &doc.check_citations))
+                    .map_err(std::io::Error::other)?,
             }
         }
         out.write_all(b"\n]")?;
     }
     out.write_all(b"}\n")
 }
+
+/// The citation of every intrinsic check (`cases/checks.toml`), by check id.
+pub fn check_citations(suite: &Suite) -> BTreeMap<String, SpecRef> {
+    suite
+        .cases
+        .checks
+        .checks
+        .iter()
+        .map(|c| (c.id.clone(), c.spec.clone()))
+        .collect()
+}
+
+/// `entry` as `report.json` holds it: each check's citation left out where it is given
+/// once elsewhere (its entry in `citations`, else its trial's own `spec`), and a passing
+/// trial's `curl` (its request is in its exchanges). [`ReportDoc::inflate`] undoes the
+/// first.
+pub fn compact(mut entry: TrialEntry, citations: &BTreeMap<String, SpecRef>) -> TrialEntry {
+    for c in &mut entry.checks {
+        let elsewhere = match citations.get(&c.check) {
+            Some(s) => *s == c.spec,
+            None => c.spec == entry.spec,
+        };
+        if elsewhere {
+            c.spec = SpecRef::default();
+        }
+    }
+    if entry.verdict == VerdictLabel::Pass {
+        entry.curl = None;
+    }
+    entry
+}
+
+impl ReportDoc {
+    /// Puts back every check citation [`compact`] left out.
+    pub fn inflate(&mut self) {
+        for t in &mut self.trials {
+            for c in &mut t.checks {
+                if c.spec.is_empty() {
+                    c.spec = self
+                        .check_citations
+                        .get(&c.check)
+                        .unwrap_or(&t.spec)
+                        .clone();
+                }
+            }
+        }
+    }
+}
+
 
 #[cfg(test)]
 mod tests {

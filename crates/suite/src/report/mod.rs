@@ -130,6 +130,8 @@ pub fn load_doc(path: &Path) -> Result<json::ReportDoc, String> {
         path.to_path_buf()
     };
     let text = std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
-    serde_json::from_str(&text)
-        .map_err(|e| format!("{}: not a soconform report: {e}", file.display()))
+    let mut doc: json::ReportDoc = serde_json::from_str(&text)
+        .map_err(|e| format!("{}: not a soconform report: {e}", file.display()))?;
+    doc.inflate();
+    Ok(doc)
 }

@@ -19,6 +19,8 @@ pub const SPOOL_FILE: &str = ".trials.spool";
 pub struct Spool {
     path: PathBuf,
     inner: Mutex<Inner>,
+    /// The checks' citations given once in `report.json` (see [`json::compact`]).
+    citations: std::collections::BTreeMap<String, crate::cases::SpecRef>,
 }
 
 struct Inner {
@@ -29,12 +31,13 @@ struct Inner {
 }
 
 impl Spool {
-    /// A new, empty spool in `dir` (created if needed).
-    pub fn create(dir: &Path) -> Result<Spool, String> {
+    /// A new, empty spool in `dir` (created if needed) for a run of `suite`.
+    pub fn create(dir: &Path, suite: &crate::suite::Suite) -> Result<Spool, String> {
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         let path = dir.join(SPOOL_FILE);
         let file = File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
         Ok(Spool {
+            citations: json::check_citations(suite),
             path,
             inner: Mutex::new(Inner {
                 out: BufWriter::new(file),
@@ -74,7 +77,8 @@ impl Spool {
 
 impl Keeper for Spool {
     fn keep(&self, report: &TrialReport) -> Result<(), String> {
-        let bytes = serde_json::to_vec(&json::trial_entry(report)).map_err(|e| e.to_string())?;
+        let entry = json::compact(json::trial_entry(report), &self.citations);
+        let bytes = serde_json::to_vec(&entry).map_err(|e| e.to_string())?;
         let mut inner = self
             .inner
             .lock()
