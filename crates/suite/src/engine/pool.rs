@@ -68,9 +68,18 @@ pub async fn run_all_with(
                 if let (Some(k), crate::checks::Verdict::Pass) = (engine.keeper(), &report.verdict)
                 {
                     if k.keep(&report).is_ok() {
+                        // What only the spooled entry needs: the report's own text, the
+                        // request's details, the replay state. Tokens, verdict and level stay.
                         report.exchanges = Vec::new();
                         report.results = Vec::new();
                         report.curl = None;
+                        report.notes = Vec::new();
+                        report.title = String::new();
+                        report.spec = Default::default();
+                        report.replay = None;
+                        report.content_type = None;
+                        report.accept = None;
+                        report.select = None;
                         report.spooled = true;
                     }
                 }

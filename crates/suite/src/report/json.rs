@@ -523,7 +523,6 @@ impl ReportDoc {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
