@@ -38,8 +38,9 @@ pub struct BenchArgs {
     /// Skip the peak-memory measurement (it starts a separate `run` process).
     #[arg(long)]
     pub skip_memory: bool,
-    /// Instead: run N trials with `--report` in a separate `run` process (the matrix over
-    /// and over) and print its peak RSS, report bytes per trial and trials per second.
+    /// Instead: run N trials with `--report` in a separate `run` process (the matrix, then
+    /// its generic trials over and over) and print its peak RSS, report bytes per trial and
+    /// trials per second.
     #[arg(long, value_name = "N")]
     pub scale: Option<usize>,
     /// Instead: how long a whole run takes against a target that never answers, and one

@@ -166,7 +166,7 @@ fn run(args: &RunArgs) -> Result<u8, String> {
     }
     let mut specs = select_specs(&suite, args, &target.endpoints)?;
     if let Some(n) = args.scale {
-        specs = scaled(specs, n);
+        specs = scaled(&suite, specs, n);
     }
     if args.list {
         for s in &specs {
@@ -234,21 +234,29 @@ fn run(args: &RunArgs) -> Result<u8, String> {
     Ok(outcome.exit_code(args.strict))
 }
 
-/// `specs` repeated to `n` trials, every copy after the first renamed `<name>#<k>`.
-fn scaled(specs: Vec<TrialSpec>, n: usize) -> Vec<TrialSpec> {
-    if specs.is_empty() {
-        return specs;
+/// `specs`, then their generic trials over and over, to `n` trials, every copy renamed
+/// `<name>#<k>`: as a larger spec adds endpoints, it adds generic trials, while the
+/// UserGroup family's (which make groups, and whose listings grow with them) run once.
+/// Without generic trials among `specs`, all of them are repeated.
+fn scaled(suite: &Suite, specs: Vec<TrialSpec>, n: usize) -> Vec<TrialSpec> {
+    let generic: Vec<&TrialSpec> = specs
+        .iter()
+        .filter(|s| !suite.own_cases.contains(&s.endpoint))
+        .collect();
+    let pool: Vec<&TrialSpec> = if generic.is_empty() {
+        specs.iter().collect()
+    } else {
+        generic
+    };
+    let mut out: Vec<TrialSpec> = specs.iter().take(n).cloned().collect();
+    let mut i = 0;
+    while out.len() < n && !pool.is_empty() {
+        let mut s = pool[i % pool.len()].clone();
+        s.name = format!("{}#{}", s.name, i / pool.len() + 1);
+        out.push(s);
+        i += 1;
     }
-    (0..n)
-        .map(|i| {
-            let mut s = specs[i % specs.len()].clone();
-            let copy = i / specs.len();
-            if copy > 0 {
-                s.name = format!("{}#{copy}", s.name);
-            }
-            s
-        })
-        .collect()
+    out
 }
 
 pub fn select_specs(
