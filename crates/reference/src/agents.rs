@@ -378,16 +378,24 @@ fn with_key(call: &AgentCall, key: i64) -> Value {
                 m.insert(pk.clone(), Value::from(key));
             }
         };
-        match &mut value {
-            Value::Object(m) => set(m),
-            Value::Array(items) => items
-                .iter_mut()
-                .filter_map(Value::as_object_mut)
-                .for_each(set),
-            _ => {}
-        }
+        for_each_carrier(&mut value, set);
     }
     value
+}
+
+/// `f` on an answer's carrier, or on each carrier of a list answer.
+pub(crate) fn for_each_carrier(v: &mut Value, f: impl FnMut(&mut Map<String, Value>)) {
+    match v {
+        Value::Object(m) => {
+            let mut f = f;
+            f(m)
+        }
+        Value::Array(items) => items
+            .iter_mut()
+            .filter_map(Value::as_object_mut)
+            .for_each(f),
+        _ => {}
+    }
 }
 
 #[cfg(test)]

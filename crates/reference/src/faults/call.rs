@@ -108,14 +108,7 @@ impl Fault {
 }
 
 /// `f` on the carrier, or on each carrier of a list.
-fn map_carriers(mut v: Value, f: impl Fn(&mut Map<String, Value>)) -> Value {
-    match &mut v {
-        Value::Object(m) => f(m),
-        Value::Array(items) => items
-            .iter_mut()
-            .filter_map(Value::as_object_mut)
-            .for_each(f),
-        _ => {}
-    }
+fn map_carriers(mut v: Value, f: impl FnMut(&mut Map<String, Value>)) -> Value {
+    crate::agents::for_each_carrier(&mut v, f);
     v
 }

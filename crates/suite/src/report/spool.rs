@@ -49,10 +49,7 @@ impl Spool {
 
     /// A reader of what was spooled so far (everything written is flushed first).
     pub fn reader(&self) -> Result<SpoolReader, String> {
-        let mut inner = self
-            .inner
-            .lock()
-            .map_err(|_| "the report spool is poisoned".to_string())?;
+        let mut inner = self.lock()?;
         inner
             .out
             .flush()
@@ -63,6 +60,12 @@ impl Spool {
             at: inner.at.clone(),
             path: self.path.clone(),
         })
+    }
+
+    fn lock(&self) -> Result<std::sync::MutexGuard<'_, Inner>, String> {
+        self.inner
+            .lock()
+            .map_err(|_| "the report spool is poisoned".to_string())
     }
 
     /// How many trials are spooled.
@@ -79,10 +82,7 @@ impl Keeper for Spool {
     fn keep(&self, report: &TrialReport) -> Result<(), String> {
         let entry = json::compact(json::trial_entry(report), &self.citations);
         let bytes = serde_json::to_vec(&entry).map_err(|e| e.to_string())?;
-        let mut inner = self
-            .inner
-            .lock()
-            .map_err(|_| "the report spool is poisoned".to_string())?;
+        let mut inner = self.lock()?;
         inner
             .out
             .write_all(&bytes)
