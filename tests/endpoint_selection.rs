@@ -6,6 +6,8 @@
 use serde_json::Value;
 use std::process::{Command, Output};
 
+mod common;
+
 fn soconform(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut c = Command::new(env!("CARGO_BIN_EXE_soconform"));
     c.args(args).current_dir(env!("CARGO_MANIFEST_DIR"));
@@ -169,4 +171,59 @@ fn every_page_in_spec_has_trials() {
             }
         }
     }
+}
+
+/// A case over endpoints may cite each endpoint's own page (`{endpoint}`): every trial
+/// names its own page, and a sentence one of the pages does not hold is an error naming
+/// that endpoint, not a citation that quietly does not hold.
+#[test]
+fn a_case_citing_each_endpoints_page_is_held_to_every_page() {
+    let run = soconform(
+        &[
+            "run",
+            "--exact",
+            "person.get_person_entity::auth::call_schemes::json->json::basic",
+        ],
+        &[],
+    );
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let dir = std::env::temp_dir().join(format!("soconform-cite-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    for sub in ["cases", "schemas", "spec"] {
+        common::copy_dir(&root.join(sub), &dir.join(sub));
+    }
+    std::fs::write(
+        dir.join("cases/zz_cite.toml"),
+        r#"concern = "cite"
+
+[[case]]
+id = "cite.not_on_every_page"
+title = "A sentence only some pages hold"
+level = "info"
+spec = { page = "{endpoint}", section = "Request Headers", quote = "Convert string references and multi-language values into a specified language (iso2) code. Overrides Accept-Language value." }
+also = [{ page = "{endpoint}", section = "Query String Parameters", quote = "The primary key." }]
+request.documented = true
+axes.endpoint = { required_key = true }
+expect.status = ["2xx"]
+expect.body = "any"
+"#,
+    )
+    .expect("case file");
+    let listed = Command::new(env!("CARGO_BIN_EXE_soconform"))
+        .args(["run", "--list", "--suite-dir"])
+        .arg(&dir)
+        .output()
+        .expect("runs");
+    let said = String::from_utf8_lossy(&listed.stderr);
+    assert_eq!(listed.status.code(), Some(2), "{said}");
+    assert!(
+        said.contains("cite.not_on_every_page") && said.contains("page does not say it"),
+        "{said}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -17,7 +17,23 @@ pub struct SpecRef {
     pub quote: String,
 }
 
+/// The page of a case that expands over endpoints: each trial cites its own endpoint's
+/// page (`<uid>.md`), whose description must hold the sentence.
+pub const ENDPOINT_PAGE: &str = "{endpoint}";
+
 impl SpecRef {
+    /// This citation for endpoint `uid`: its own page in place of [`ENDPOINT_PAGE`].
+    pub fn for_endpoint(&self, uid: &str) -> SpecRef {
+        if self.page == ENDPOINT_PAGE {
+            SpecRef {
+                page: format!("{uid}.md"),
+                ..self.clone()
+            }
+        } else {
+            self.clone()
+        }
+    }
+
     /// No citation at all (a report's check whose citation is given once elsewhere).
     pub fn is_empty(&self) -> bool {
         self.page.is_empty() && self.section.is_empty() && self.quote.is_empty()

@@ -229,6 +229,18 @@ fn expand_seeds(
         .endpoint(uid)
         .ok_or_else(|| err(format!("no description for endpoint `{uid}`")))?;
 
+    // A citation of the endpoint's own page must hold for this endpoint.
+    for c in std::iter::once(&case.spec).chain(&case.also) {
+        if c.page == soconform_core::citation::ENDPOINT_PAGE && !page_says(&endpoint.description, c)
+        {
+            return Err(err(format!(
+                "it cites each endpoint's own page ({} § {}: \"{}\"), but `{uid}`'s page does not say it",
+                soconform_core::citation::ENDPOINT_PAGE,
+                c.section,
+                c.quote
+            )));
+        }
+    }
     // A case over endpoints: `all` on a media axis of a page that lists none gives that
     // endpoint no trial (a 204 page has no Accept types), rather than an error.
     if case.axes.endpoint.is_some() {
@@ -319,6 +331,29 @@ fn expand_seeds(
         }
     }
     Ok(out)
+}
+
+/// Whether an endpoint's page, as `derive` read it, holds the sentence `c` quotes in the
+/// section it names: a row of its Request Headers or Query String Parameters table, or
+/// its summary.
+fn page_says(d: &crate::description::EndpointDescription, c: &crate::cases::SpecRef) -> bool {
+    use soconform_core::citation::normalize_ws;
+    let quote = normalize_ws(&c.quote);
+    let mut texts: Vec<&str> = match c.section.as_str() {
+        "Request Headers" => d
+            .request_headers
+            .iter()
+            .map(|h| h.description.as_str())
+            .collect(),
+        "Query String Parameters" => d
+            .query_parameters
+            .iter()
+            .map(|q| q.description.as_str())
+            .collect(),
+        _ => d.summary.iter().map(String::as_str).collect(),
+    };
+    texts.retain(|t| normalize_ws(t).contains(&quote));
+    !texts.is_empty()
 }
 
 /// An empty axis means "not sent": one `None` value.

@@ -292,6 +292,15 @@ pub fn validate_file(
                 }
             }
         }
+        let cites_endpoint = std::iter::once(&case.spec)
+            .chain(&case.also)
+            .any(|c| c.page == soconform_core::citation::ENDPOINT_PAGE);
+        if cites_endpoint && case.axes.endpoint.is_none() {
+            return Err(err(format!(
+                "page `{}` (each endpoint's own) needs `axes.endpoint`",
+                soconform_core::citation::ENDPOINT_PAGE
+            )));
+        }
         if case.axes.endpoint.is_some() {
             if case.request.endpoint.is_some() {
                 return Err(err(
@@ -346,6 +355,11 @@ impl PageCache {
         spec: &SpecRef,
     ) -> Result<(), LoadError> {
         let anchor = format!("\"{owner}\"");
+        // Each endpoint's own page: checked against its description when the case
+        // expands (`matrix`), for every endpoint it expands over.
+        if spec.page == soconform_core::citation::ENDPOINT_PAGE {
+            return Ok(());
+        }
         if spec.page.contains('/') || spec.page.contains("..") {
             return Err(invalid(
                 path,

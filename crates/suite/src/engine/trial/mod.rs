@@ -56,6 +56,9 @@ pub(in crate::engine) struct State<'a> {
     /// Why the trial could not be run (the suite cannot send the request): it is
     /// skipped with this reason, never passed or failed.
     pub(in crate::engine) cannot_run: Option<String>,
+    /// The case's citation for this trial's endpoint (its own page, for a case that
+    /// cites each endpoint's).
+    pub(in crate::engine) spec: crate::cases::SpecRef,
 }
 
 impl<'a> State<'a> {
@@ -78,6 +81,7 @@ impl<'a> State<'a> {
             replaying,
             replay: None,
             cannot_run: None,
+            spec: spec.case(&engine.suite).spec.for_endpoint(&spec.endpoint),
         }
     }
 
@@ -96,7 +100,7 @@ impl<'a> State<'a> {
         self.results.push(CheckResult {
             check: check.into(),
             level,
-            spec: self.case.spec.clone(),
+            spec: self.spec.clone(),
             passed: outcome.is_ok(),
             message: outcome.err(),
         });
@@ -115,7 +119,7 @@ impl<'a> State<'a> {
         let (level, spec) = match doc {
             Some(d) if which.capped() => (d.level.capped_by(self.case.level), d.spec.clone()),
             Some(d) => (d.level, d.spec.clone()),
-            None => (self.case.level, self.case.spec.clone()),
+            None => (self.case.level, self.spec.clone()),
         };
         self.results.push(CheckResult {
             check: which.id().into(),
@@ -360,7 +364,7 @@ fn safety_failure(st: &mut State<'_>, message: String) {
     st.results.push(CheckResult {
         check: "safety".into(),
         level: Level::Must,
-        spec: st.case.spec.clone(),
+        spec: st.spec.clone(),
         passed: false,
         message: Some(message),
     });
@@ -388,7 +392,7 @@ fn report(mut st: State<'_>, spec: &TrialSpec, verdict: Verdict, t0: Instant) ->
         concern: spec.concern(&engine.suite).to_string(),
         title: case.title.clone(),
         level: case.level,
-        spec: case.spec.clone(),
+        spec: st.spec.clone(),
         verdict,
         curl: main.map(|e| {
             let near = match spec.auth {

@@ -27,7 +27,7 @@ pub(super) fn response(
         st.results.push(CheckResult {
             check: "refused".into(),
             level: level.capped_by(case.level),
-            spec: case.spec.clone(),
+            spec: st.spec.clone(),
             passed: refused,
             message: (!refused).then(|| {
                 format!(

@@ -62,9 +62,15 @@ fn badge(v: VerdictLabel) -> String {
 }
 
 fn cite(s: &SpecRef) -> String {
+    // A case over endpoints may cite each one's own page: its trials name the page.
+    let page = if s.page == soconform_core::citation::ENDPOINT_PAGE {
+        "each endpoint's own page".to_string()
+    } else {
+        esc(&s.page)
+    };
     format!(
         "<span class=\"cite\">{} &sect; {}</span><blockquote>{}</blockquote>",
-        esc(&s.page),
+        page,
         esc(&s.section),
         esc(&s.quote)
     )
