@@ -25,8 +25,8 @@ fn root() -> PathBuf {
 fn recorded_run(suite: &Arc<Suite>, specs: Vec<TrialSpec>, fault: Option<Fault>) -> ReportDoc {
     let s = Server::start(fault);
     let target = common::target(s.server.base_url());
-    let outcome = execute(suite.clone(), target, specs, false).expect("the run ends");
-    let doc = soconform::report::document(suite, &outcome, false).expect("document");
+    let mut outcome = execute(suite.clone(), target, specs, false).expect("the run ends");
+    let doc = soconform::report::document(suite, &mut outcome, false).expect("document");
     let text = serde_json::to_string(&doc).expect("serialises");
     serde_json::from_str(&text).expect("reads back")
 }

@@ -66,12 +66,14 @@ fn rejudge(args: &RejudgeArgs) -> Result<u8, String> {
     );
     super::run::print_outcome(&outcome, strict, args.verbose);
     print_comparison(&doc, &outcome, &suite.content_hash());
+    // Before the report takes the trials.
+    let code = outcome.exit_code(strict);
     if let Some(dir) = &args.report {
-        crate::report::write_all(dir, &suite, &outcome, strict, None, None)
+        crate::report::write_all(dir, &suite, &mut outcome, strict, None, None)
             .map_err(|e| format!("writing the report to {}: {e}", dir.display()))?;
         println!("rejudged report: {}", dir.join("report.html").display());
     }
-    Ok(outcome.exit_code(strict))
+    Ok(code)
 }
 
 /// How the rejudged verdicts compare with the recorded ones.

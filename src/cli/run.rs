@@ -210,11 +210,13 @@ fn run(args: &RunArgs) -> Result<u8, String> {
     outcome.waivers =
         crate::waivers::apply(&waivers, &mut outcome.reports, &crate::waivers::today());
     print_outcome(&outcome, args.strict, args.verbose);
+    // Before the report takes the trials.
+    let code = outcome.exit_code(args.strict);
     if let Some(dir) = &args.report {
         crate::report::write_all(
             dir,
             &suite,
-            &outcome,
+            &mut outcome,
             args.strict,
             signer.as_ref(),
             spool.as_deref(),
@@ -231,7 +233,7 @@ fn run(args: &RunArgs) -> Result<u8, String> {
             println!("peak_rss_mib={p:.1}");
         }
     }
-    Ok(outcome.exit_code(args.strict))
+    Ok(code)
 }
 
 /// `specs`, then their generic trials over and over, to `n` trials, every copy renamed

@@ -300,9 +300,12 @@ pub(crate) fn trial_entry(r: &TrialReport) -> TrialEntry {
 }
 
 /// Builds the document from a finished run.
+/// Builds the document of a finished run. The trials are moved into it (each report
+/// becomes its entry without a copy, so a large run is never held twice):
+/// `outcome.reports` is empty afterwards.
 pub fn build(
     suite: &Suite,
-    outcome: &RunOutcome,
+    outcome: &mut RunOutcome,
     strict: bool,
     traceability: Traceability,
 ) -> ReportDoc {
@@ -415,7 +418,10 @@ pub fn build(
         totals,
         concerns,
         requirements,
-        trials: reports.iter().map(trial_entry).collect(),
+        trials: std::mem::take(&mut outcome.reports)
+            .into_iter()
+            .map(|r| trial_entry(&r))
+            .collect(),
         traceability,
         cleanup: outcome.sweep.clone(),
         halt: outcome.halt.clone(),

@@ -31,10 +31,11 @@ use std::path::{Path, PathBuf};
 /// The files [`write_all`] writes, in the order it lists them.
 pub const FILES: [&str; 4] = ["report.html", "report.json", "junit.xml", "exchanges.har"];
 
-/// Builds the report document of a finished run (the traceability table included).
+/// Builds the report document of a finished run (the traceability table included); the
+/// trials move into it (`outcome.reports` is empty afterwards).
 pub fn document(
     suite: &Suite,
-    outcome: &RunOutcome,
+    outcome: &mut RunOutcome,
     strict: bool,
 ) -> Result<json::ReportDoc, String> {
     let trace = traceability::load(suite)?;
@@ -42,11 +43,12 @@ pub fn document(
 }
 
 /// Writes every report file into `dir` (created if needed), signed when `signer` is
-/// given; returns their paths.
+/// given; returns their paths. The trials move into the report: `outcome.reports` is
+/// empty afterwards (a large run is never held twice).
 pub fn write_all(
     dir: &Path,
     suite: &Suite,
-    outcome: &RunOutcome,
+    outcome: &mut RunOutcome,
     strict: bool,
     signer: Option<&manifest::ReportSigner>,
     spool: Option<&spool::Spool>,
