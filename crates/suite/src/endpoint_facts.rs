@@ -57,13 +57,8 @@ pub fn documented_request(
     key: Option<KeyVariant>,
 ) -> (Option<Value>, Vec<(String, String)>) {
     let d = &endpoint.description;
-    let sample = d
-        .sample_request
-        .as_ref()
-        .and_then(|s| s.body.as_deref())
-        .and_then(|b| serde_json::from_str::<Value>(b).ok());
-    let body = match sample {
-        Some(v) if d.request_body.is_some() => Some(keyed(endpoint, v, zero_keys)),
+    let body = match endpoint.sample_body() {
+        Some(v) if d.request_body.is_some() => Some(keyed(endpoint, v.clone(), zero_keys)),
         _ => built_body(endpoint, zero_keys),
     };
     let key_name = required_key(d).map(|q| q.name.as_str());

@@ -57,9 +57,22 @@ pub struct Endpoint {
     pub request_schema: Option<serde_json::Value>,
     pub response_schema: serde_json::Value,
     pub select_schema: serde_json::Value,
+    /// The page's sample request body, parsed when first asked for (every generic trial
+    /// of the endpoint sends it).
+    pub sample_body: std::sync::OnceLock<Option<serde_json::Value>>,
 }
 
 impl Endpoint {
+    /// The page's sample request body, when it is JSON.
+    pub fn sample_body(&self) -> Option<&serde_json::Value> {
+        self.sample_body
+            .get_or_init(|| {
+                let body = self.description.sample_request.as_ref()?.body.as_deref()?;
+                serde_json::from_str(body).ok()
+            })
+            .as_ref()
+    }
+
     /// `v1UserAgent_SaveUserGroup` -> `save_user_group`: the first segment of trial names.
     pub fn slug(&self) -> String {
         slug_of_uid(&self.description.uid)
@@ -284,6 +297,7 @@ fn load_endpoints(dir: &Path) -> Result<BTreeMap<String, Endpoint>, SuiteError> 
                 request_schema,
                 response_schema,
                 select_schema,
+                sample_body: std::sync::OnceLock::new(),
             },
         );
     }
