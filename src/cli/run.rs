@@ -250,7 +250,8 @@ fn scaled(suite: &Suite, specs: Vec<TrialSpec>, n: usize) -> Vec<TrialSpec> {
     } else {
         generic
     };
-    let mut out: Vec<TrialSpec> = specs.iter().take(n).cloned().collect();
+    let mut out: Vec<TrialSpec> = Vec::with_capacity(n);
+    out.extend(specs.iter().take(n).cloned());
     let mut i = 0;
     while out.len() < n && !pool.is_empty() {
         let mut s = pool[i % pool.len()].clone();
@@ -287,6 +288,9 @@ pub fn select_specs(
         Some(p) => p.select(selected, |s| s.name.as_str()),
         None => selected,
     };
+    let mut selected = selected;
+    // Expanding grows the list by doubling: a long run holds the trials it has, no more.
+    selected.shrink_to_fit();
     if selected.is_empty() && !args.list {
         return Err(
             "no trial matches the --filter/--endpoint/--partition given (see `soconform run --list`)".into(),

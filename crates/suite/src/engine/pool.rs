@@ -47,7 +47,12 @@ pub async fn run_all_with(
         .passing_details
         .store(details == Details::All, Ordering::Relaxed);
     let next = Arc::new(AtomicUsize::new(0));
-    let slots: Arc<Mutex<Vec<Option<TrialReport>>>> = Arc::new(Mutex::new(vec![None; specs.len()]));
+    // Boxed: a slot waiting for its trial costs a pointer, not a whole report, and the
+    // reports are moved out one by one at the end (never held twice).
+    type Slots = Vec<Option<Box<TrialReport>>>;
+    let slots: Arc<Mutex<Slots>> = Arc::new(Mutex::new(
+        std::iter::repeat_with(|| None).take(specs.len()).collect(),
+    ));
     let mut workers = tokio::task::JoinSet::new();
     for _ in 0..concurrency.max(1).min(specs.len().max(1)) {
         let (engine, specs, next, slots, on_done) = (
@@ -97,6 +102,7 @@ pub async fn run_all_with(
                         _ => {}
                     }
                 }
+                let report = Box::new(report);
                 if let Ok(mut s) = slots.lock() {
                     s[i] = Some(report);
                 }
@@ -111,5 +117,7 @@ pub async fn run_all_with(
             .lock()
             .map_err(|_| "a trial worker panicked".to_string())?,
     );
-    Ok(reports.into_iter().flatten().collect())
+    let mut out = Vec::with_capacity(reports.iter().filter(|r| r.is_some()).count());
+    out.extend(reports.into_iter().flatten().map(|r| *r));
+    Ok(out)
 }
