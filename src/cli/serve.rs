@@ -201,6 +201,9 @@ async fn run(args: ServeArgs) -> u8 {
             return super::exit::ERROR;
         }
     };
+    // Listening for the stop signals before the banner: a client that stops the server
+    // as soon as it has read the URL must not find it deaf.
+    let stop = stop_signal();
     print!("{}", banner(server.base_url(), &creds));
     println!(
         "Every agent call derived in {} is served too ({served} endpoint descriptions), answered from its response schema.",
@@ -221,7 +224,7 @@ async fn run(args: ServeArgs) -> u8 {
         );
     }
     let _ = std::io::stdout().flush();
-    wait_for_signal().await;
+    stop.await;
     println!("Stopping...");
     server.shutdown().await;
     println!("Stopped.");
@@ -229,26 +232,39 @@ async fn run(args: ServeArgs) -> u8 {
     super::exit::OK
 }
 
-/// Resolves on Ctrl-C (SIGINT) or, on Unix, SIGTERM.
-async fn wait_for_signal() {
+/// Resolves on Ctrl-C (SIGINT) or, on Unix, SIGTERM: the handlers are in place when this
+/// returns, before the future is first polled.
+fn stop_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
+        let term = signal(SignalKind::terminate()).ok();
+        let int = signal(SignalKind::interrupt()).ok();
+        async move {
+            match (term, int) {
+                (Some(mut t), Some(mut i)) => {
+                    tokio::select! {
+                        _ = t.recv() => {}
+                        _ = i.recv() => {}
+                    }
                 }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
+                (Some(mut t), None) => {
+                    t.recv().await;
+                }
+                (None, Some(mut i)) => {
+                    i.recv().await;
+                }
+                (None, None) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
             }
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
 
