@@ -38,9 +38,19 @@ pub(super) fn response(
         });
     }
     if case.expect.not_invoked && (200..300).contains(&resp.status) {
+        // The call's documented answer: valid under its schema, not NULL or the error object.
+        let engine = st.engine;
+        let answers = |v: &Value| {
+            !v.is_null()
+                && !engine.validators.is_agent_error(v)
+                && engine
+                    .validators
+                    .get(&endpoint.description.uid)
+                    .is_ok_and(|x| x.response.all.is_valid(v))
+        };
         st.case_check(
             "not_invoked",
-            checks::invoked::not_invoked(&endpoint.description, &resp.body),
+            checks::invoked::not_invoked(&endpoint.description, &resp.body, &answers),
         );
     }
     if (200..300).contains(&resp.status) && case.expect.body != BodyExpect::Any {
