@@ -275,7 +275,11 @@ async fn invoke(
         return Ok(stream(call, media));
     }
     let mut value = match key {
-        Some(k) if !(1..FIRST_UNKNOWN_KEY).contains(&k) => Value::Null,
+        Some(k)
+            if !(1..FIRST_UNKNOWN_KEY).contains(&k) && fault != Some(Fault::CallAnyKeyFound) =>
+        {
+            Value::Null
+        }
         Some(k) => with_key(call, k),
         None => call.answer.clone(),
     };

@@ -26,6 +26,7 @@ impl Fault {
                 | Fault::CallUnknownKey404
                 | Fault::CallMissingKeyDefaulted
                 | Fault::CallNullAs204
+                | Fault::CallAnyKeyFound
         )
     }
 

@@ -37,7 +37,7 @@ const DELETED_QUOTE: &str =
 const ID_QUOTE: &str = "| Id | int32 | Primary key |";
 const MISSING_401_QUOTE: &str = "will return HTTP error 401 Unauthorized.";
 
-pub const CATALOGUE: [Entry; 91] = [
+pub const CATALOGUE: [Entry; 92] = [
     Entry {
         fault: Fault::AuthBasicRefused,
         id: "auth_basic_refused",
@@ -947,6 +947,16 @@ pub const CATALOGUE: [Entry; 91] = [
         level: Must,
         concern: "keys",
         description: "the NULL result answered 204 No Content (ASP.NET Core's default), not 200 `null`",
+        page: "agents-webapi.md",
+        section: "Errors",
+        quote: "Happens when the request succeeds but there is nothing to return.",
+    },
+    Entry {
+        fault: Fault::CallAnyKeyFound,
+        id: "call_any_key_found",
+        level: Should,
+        concern: "keys",
+        description: "a key that names nothing is answered a default record holding it, not `null`",
         page: "agents-webapi.md",
         section: "Errors",
         quote: "Happens when the request succeeds but there is nothing to return.",

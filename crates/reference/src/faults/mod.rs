@@ -181,6 +181,9 @@ pub enum Fault {
     /// The NULL result answered 204 No Content (ASP.NET Core's default for a null
     /// answer), not 200 with `null`.
     CallNullAs204,
+    /// Every key names a record: an unknown key is answered a default record holding it
+    /// (a load that never checks the record exists), not the NULL result.
+    CallAnyKeyFound,
 }
 
 /// What a fault is, for the self-test table.
