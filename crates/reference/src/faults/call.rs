@@ -27,6 +27,7 @@ impl Fault {
                 | Fault::CallMissingKeyDefaulted
                 | Fault::CallNullAs204
                 | Fault::CallAnyKeyFound
+                | Fault::CallMissingKeyFirstRecord
         )
     }
 
@@ -52,7 +53,8 @@ impl Fault {
     }
 
     /// The key as the correct code read it, bent: a key that is not a number throws
-    /// (500); a required key left out binds as 0, as an optional parameter would.
+    /// (500); a required key left out binds as 0, as an optional parameter would, or as
+    /// the first record's.
     pub fn bend_key(
         self,
         missing: bool,
@@ -65,6 +67,7 @@ impl Fault {
                 "Input string was not in a correct format. (fault call_malformed_key_500)",
             )),
             (Fault::CallMissingKeyDefaulted, Err(_)) if missing => Ok(Some(0)),
+            (Fault::CallMissingKeyFirstRecord, Err(_)) if missing => Ok(Some(1)),
             _ => read,
         }
     }

@@ -37,7 +37,7 @@ const DELETED_QUOTE: &str =
 const ID_QUOTE: &str = "| Id | int32 | Primary key |";
 const MISSING_401_QUOTE: &str = "will return HTTP error 401 Unauthorized.";
 
-pub const CATALOGUE: [Entry; 92] = [
+pub const CATALOGUE: [Entry; 93] = [
     Entry {
         fault: Fault::AuthBasicRefused,
         id: "auth_basic_refused",
@@ -934,9 +934,9 @@ pub const CATALOGUE: [Entry; 92] = [
     Entry {
         fault: Fault::CallMissingKeyDefaulted,
         id: "call_missing_key_defaulted",
-        level: Must,
+        level: Should,
         concern: "keys",
-        description: "a required key left out is read as 0 and answered 200 `null`",
+        description: "a required key left out is read as 0 and answered 200 `null` (a failed call's answer, not the page's example's)",
         page: "agents-webapi.md",
         section: "Errors",
         quote: "Happens when the request succeeds but the data is invalid. For example, a required parameter is missing.",
@@ -960,5 +960,15 @@ pub const CATALOGUE: [Entry; 92] = [
         page: "agents-webapi.md",
         section: "Errors",
         quote: "Happens when the request succeeds but there is nothing to return.",
+    },
+    Entry {
+        fault: Fault::CallMissingKeyFirstRecord,
+        id: "call_missing_key_first_record",
+        level: Must,
+        concern: "keys",
+        description: "a required key left out is read as the first record's, and that record answered",
+        page: "agents-webapi.md",
+        section: "Agents WebAPI",
+        quote: "The agents do not return HTTP errors - a failed call will return NULL instead.",
     },
 ];

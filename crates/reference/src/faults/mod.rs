@@ -184,6 +184,9 @@ pub enum Fault {
     /// Every key names a record: an unknown key is answered a default record holding it
     /// (a load that never checks the record exists), not the NULL result.
     CallAnyKeyFound,
+    /// A required key left out binds as the first record's (a parameter defaulted to
+    /// 1): the call answers that record instead of failing.
+    CallMissingKeyFirstRecord,
 }
 
 /// What a fault is, for the self-test table.

@@ -323,6 +323,9 @@ pub enum BodyExpect {
     Null,
     /// The agents' internal error object ("a required parameter is missing"), on a 2xx.
     AgentError,
+    /// A failed call's answer, on a 2xx: the NULL result ("a failed call will return NULL
+    /// instead"; an empty body or a 204 counts as it) or the internal error object.
+    Failed,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]

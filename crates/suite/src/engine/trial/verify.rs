@@ -93,7 +93,10 @@ fn body(
             .as_ref()
             .and_then(|a| checks::preferred_family(&a.value))
     });
-    let null_ok = matches!(case.expect.body, BodyExpect::MayBeNull | BodyExpect::Null);
+    let null_ok = matches!(
+        case.expect.body,
+        BodyExpect::MayBeNull | BodyExpect::Null | BodyExpect::Failed
+    );
     if null_ok && (status == 204 || body.iter().all(u8::is_ascii_whitespace)) {
         return Some(Value::Null);
     }
@@ -169,6 +172,17 @@ fn body(
             } else {
                 Err(format!(
                     "a 2xx answer here must be the agents' internal error object (\"the data is invalid. For example, a required parameter is missing\"), got {}",
+                    checks::excerpt(&decoded.value)
+                ))
+            },
+        ),
+        BodyExpect::Failed => st.case_check(
+            "failed",
+            if decoded.value.is_null() || st.engine.validators.is_agent_error(&decoded.value) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "a 2xx answer here must be a failed call's: the NULL result or the agents' internal error object, got {}",
                     checks::excerpt(&decoded.value)
                 ))
             },
