@@ -136,6 +136,15 @@ pub struct SchemaFiles {
     pub response_select: String,
 }
 
+/// Whether a page's type cell names an integer (`int32`, `Integer`, ...): the types a key
+/// has.
+pub fn is_integer_type(doc_type: &str) -> bool {
+    matches!(
+        doc_type.to_ascii_lowercase().as_str(),
+        "int32" | "int64" | "int16" | "integer" | "int"
+    )
+}
+
 impl EndpointDescription {
     /// The query parameter documented as `$select`, if any.
     pub fn select_parameter(&self) -> Option<&QueryParameter> {

@@ -26,7 +26,7 @@ use axum::body::Body;
 use axum::http::{header, request::Parts, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
-use soconform_core::description::{BodyShape, EndpointDescription};
+use soconform_core::description::{is_integer_type as is_integer, BodyShape, EndpointDescription};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -181,13 +181,6 @@ impl AgentCall {
             .next()
             .unwrap_or(&self.description.uid)
     }
-}
-
-fn is_integer(doc_type: &str) -> bool {
-    matches!(
-        doc_type.to_ascii_lowercase().as_str(),
-        "int32" | "int64" | "int16" | "integer" | "int"
-    )
 }
 
 /// The element DataContractSerializer names a primitive answer with.

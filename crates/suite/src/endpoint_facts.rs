@@ -3,7 +3,9 @@
 //! no engine, nothing of the UserGroup family.
 
 use crate::cases::KeyVariant;
-use crate::description::{BodyShape, EndpointDescription, QueryParameter};
+use crate::description::{
+    is_integer_type as is_integer, BodyShape, EndpointDescription, QueryParameter,
+};
 use crate::suite::Endpoint;
 use serde_json::Value;
 
@@ -37,8 +39,9 @@ pub fn select_property(endpoint: &Endpoint) -> Option<String> {
         .map(|p| p.name.clone())
 }
 
-/// Whether a property or parameter names a record by its key: an integer named `*Id` or
-/// `*Ids`, or described as a primary key (the rule of the write guard).
+/// Whether a property or parameter names a record by its key: named `*Id` or `*Ids`, or
+/// described as a primary key (the rule of the write guard; its values count as keys
+/// where they read as numbers).
 pub fn is_key(name: &str, description: &str) -> bool {
     let n = name.to_ascii_lowercase();
     n.ends_with("id")
@@ -141,13 +144,6 @@ fn zero(v: &mut Value, top: &[&str]) {
         Value::Array(a) => a.iter_mut().for_each(|x| zero(x, top)),
         _ => {}
     }
-}
-
-fn is_integer(doc_type: &str) -> bool {
-    matches!(
-        doc_type.to_ascii_lowercase().as_str(),
-        "int32" | "int64" | "int16" | "integer" | "int"
-    )
 }
 
 fn is_scalar(doc_type: &str) -> bool {

@@ -82,11 +82,15 @@ impl Endpoint {
 /// The agent an endpoint uid belongs to (`v1ContactAgent_GetContactEntity` -> `Contact`);
 /// the uid itself when it names none.
 pub fn agent_of(uid: &str) -> &str {
-    uid.split_once('_')
+    agent_name(uid).unwrap_or(uid)
+}
+
+/// `v1ContactAgent_GetContactEntity` -> `Contact`; `None` when the uid names no agent.
+fn agent_name(uid: &str) -> Option<&str> {
+    uid.rsplit_once('_')
         .map(|(a, _)| a.trim_start_matches(|c: char| c == 'v' || c.is_ascii_digit()))
         .and_then(|a| a.strip_suffix("Agent"))
         .filter(|a| !a.is_empty())
-        .unwrap_or(uid)
 }
 
 /// The endpoint segment of a trial name: the method in snake case, after its agent for
@@ -94,13 +98,9 @@ pub fn agent_of(uid: &str) -> &str {
 /// across agents. The User agent's endpoints keep the bare method (`save_user_group`),
 /// the names their trials had before other agents came in (trial names are public).
 pub fn slug_of_uid(uid: &str) -> String {
-    let (agent, method) = uid.rsplit_once('_').unwrap_or(("", uid));
-    let agent = agent
-        .trim_start_matches(|c: char| c == 'v' || c.is_ascii_digit())
-        .strip_suffix("Agent")
-        .unwrap_or("");
+    let method = uid.rsplit_once('_').map_or(uid, |(_, m)| m);
     let mut out = String::new();
-    if !agent.is_empty() && agent != "User" {
+    if let Some(agent) = agent_name(uid).filter(|a| *a != "User") {
         out.push_str(&snake(agent));
         out.push('.');
     }

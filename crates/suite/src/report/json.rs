@@ -440,7 +440,8 @@ pub fn schema() -> serde_json::Value {
 }
 
 /// Writes `doc` as `report.json`: compact (one trial per line), its `trials` taken from
-/// `trials` in order, a spooled trial's entry copied from the spool as it was written.
+/// `trials` in order (each already [`compact`]ed), a spooled trial's entry copied from the
+/// spool as it was written.
 /// `doc.trials` is not read (the caller has taken it out), so the document is never
 /// held twice.
 pub fn write_streamed(
@@ -472,8 +473,7 @@ pub fn write_streamed(
             }
             match spool.as_mut().and_then(|s| s.raw(&t.id)) {
                 Some(bytes) => out.write_all(&bytes?)?,
-                None => serde_json::to_writer(&mut *out, &compact(t.clone(), &doc.check_citations))
-                    .map_err(std::io::Error::other)?,
+                None => serde_json::to_writer(&mut *out, t).map_err(std::io::Error::other)?,
             }
         }
         out.write_all(b"\n]")?;

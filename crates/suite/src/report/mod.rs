@@ -88,7 +88,11 @@ pub fn write_doc(
         .iter()
         .map(|p| manifest::digest(p))
         .collect::<Result<_, _>>()?;
-    let trials = std::mem::take(&mut doc.trials);
+    let citations = doc.check_citations.clone();
+    let trials: Vec<json::TrialEntry> = std::mem::take(&mut doc.trials)
+        .into_iter()
+        .map(|t| json::compact(t, &citations))
+        .collect();
     written.push(write_file(dir, "report.json", &|out| {
         let mut r = reader().map_err(std::io::Error::other)?;
         json::write_streamed(&doc, &trials, r.as_mut(), out)

@@ -48,18 +48,13 @@ impl Spool {
     }
 
     /// A reader of what was spooled so far (everything written is flushed first).
-    pub fn reader(&self) -> Result<SpoolReader, String> {
-        let mut inner = self.lock()?;
-        inner
+    pub fn reader(&self) -> Result<SpoolReader<'_>, String> {
+        self.lock()?
             .out
             .flush()
             .map_err(|e| format!("{}: {e}", self.path.display()))?;
         let file = File::open(&self.path).map_err(|e| format!("{}: {e}", self.path.display()))?;
-        Ok(SpoolReader {
-            file,
-            at: inner.at.clone(),
-            path: self.path.clone(),
-        })
+        Ok(SpoolReader { spool: self, file })
     }
 
     fn lock(&self) -> Result<std::sync::MutexGuard<'_, Inner>, String> {
@@ -100,17 +95,20 @@ impl Drop for Spool {
     }
 }
 
-/// Reads spooled entries back, by trial name.
-pub struct SpoolReader {
+/// Reads spooled entries back, by trial name (the spool's own index, not a copy).
+pub struct SpoolReader<'s> {
+    spool: &'s Spool,
     file: File,
-    at: HashMap<String, (u64, usize)>,
-    path: PathBuf,
 }
 
-impl SpoolReader {
+impl SpoolReader<'_> {
     /// The spooled entry of trial `id` as its JSON bytes; `None` when it was not spooled.
     pub fn raw(&mut self, id: &str) -> Option<std::io::Result<Vec<u8>>> {
-        let (at, len) = *self.at.get(id)?;
+        let found = match self.spool.lock() {
+            Ok(inner) => inner.at.get(id).copied(),
+            Err(e) => return Some(Err(std::io::Error::other(e))),
+        };
+        let (at, len) = found?;
         let mut buf = vec![0; len];
         Some(
             self.file
@@ -122,7 +120,7 @@ impl SpoolReader {
 
     /// The spooled entry of trial `id`; `None` when it was not spooled.
     pub fn entry(&mut self, id: &str) -> Option<Result<TrialEntry, String>> {
-        let path = self.path.display().to_string();
+        let path = self.spool.path.display().to_string();
         self.raw(id).map(|r| {
             r.map_err(|e| format!("{path}: {e}")).and_then(|bytes| {
                 serde_json::from_slice(&bytes).map_err(|e| format!("{path}: {e}"))
