@@ -40,7 +40,7 @@ pub fn rejudge_doc(
     doc: &ReportDoc,
     waivers: &[Waiver],
 ) -> Result<RunOutcome, String> {
-    let recorded: HashSet<&str> = doc.trials.iter().map(|t| t.id.as_str()).collect();
+    let recorded: HashSet<String> = doc.trials.iter().map(|t| t.id.clone()).collect();
     let specs: Vec<_> = crate::matrix::expand_all(&suite)
         .map_err(|e| e.to_string())?
         .into_iter()
@@ -91,7 +91,7 @@ pub fn rejudge_doc(
         noop,
         Details::All,
     ))?;
-    let waivers = crate::waivers::apply(waivers, &mut reports, &crate::waivers::today());
+    let waivers = crate::waivers::apply(waivers, reports.held_mut(), &crate::waivers::today());
     Ok(RunOutcome {
         reports,
         target_label: doc.target.label.clone(),

@@ -308,7 +308,7 @@ pub async fn run_server(
     let engine = launched.engine.clone();
     let reports = pool::run_all(engine, specs, concurrency, Arc::new(|_: &TrialReport| {})).await;
     drop(launched);
-    reports
+    reports.map(crate::engine::Trials::into_reports)
 }
 
 /// Runs the clean server and every fault of `options`, `options.parallel` servers at a

@@ -54,7 +54,7 @@ fn notes(outcome: &RunOutcome) -> Vec<String> {
     outcome
         .reports
         .iter()
-        .flat_map(|r| r.notes.iter().cloned())
+        .flat_map(|r| r.notes.clone())
         .collect()
 }
 
@@ -63,7 +63,7 @@ fn a_list_the_first_form_does_not_bind_falls_through_to_the_one_that_does() {
     let front = binding_only(&["<userGroupIds>"]);
     let outcome = run(&front, "get_user_group_list::family::list_by_ids::xml->");
     for r in &outcome.reports {
-        assert_eq!(r.verdict, Verdict::Pass, "{}", failure_message(r));
+        assert_eq!(r.verdict, Verdict::Pass, "{}", failure_message(&r));
         let note = r
             .notes
             .iter()
@@ -83,7 +83,7 @@ fn a_list_no_form_binds_is_reported_as_info_never_failed() {
     let outcome = run(&front, "get_user_group_list::family::list_by_ids::xml->");
     assert_eq!(outcome.verdict(true), RunVerdict::Conformant);
     for r in &outcome.reports {
-        assert_eq!(r.verdict, Verdict::Info, "{}", failure_message(r));
+        assert_eq!(r.verdict, Verdict::Info, "{}", failure_message(&r));
         let binding = r
             .results
             .iter()
@@ -119,7 +119,7 @@ fn a_save_answered_null_falls_through_and_the_json_is_still_judged() {
         assert!(
             matches!(r.verdict, Verdict::Pass | Verdict::Info),
             "{}",
-            failure_message(r)
+            failure_message(&r)
         );
     }
     let notes = notes(&outcome);

@@ -38,14 +38,14 @@ fn label(r: &soconform::engine::TrialReport) -> VerdictLabel {
 /// Every trial whose rejudged verdict is not the recorded one.
 fn differences(doc: &ReportDoc, rejudged: &RunOutcome) -> Vec<String> {
     let mut out = Vec::new();
-    for t in &doc.trials {
+    for t in doc.trials.iter() {
         match rejudged.reports.iter().find(|r| r.name == t.id) {
             None => out.push(format!("{}: not rejudged", t.id)),
-            Some(r) if label(r) != t.verdict => out.push(format!(
+            Some(r) if label(&r) != t.verdict => out.push(format!(
                 "{}: recorded {}, rejudged {}: {:?}",
                 t.id,
                 t.verdict.as_str(),
-                label(r).as_str(),
+                label(&r).as_str(),
                 r.verdict
             )),
             Some(_) => {}
@@ -163,7 +163,7 @@ fn a_changed_suite_marks_only_the_trials_whose_requests_changed() {
                 .iter()
                 .find(|t| t.id == r.name)
                 .map(|t| t.verdict);
-            assert_eq!(was, Some(label(r)), "{}", r.name);
+            assert_eq!(was, Some(label(&r)), "{}", r.name);
         }
     }
     assert!(changed >= 6, "{changed}");

@@ -730,8 +730,8 @@ fn check_citations_are_written_once_and_read_back_whole() {
         .filter(|c| c.get("spec").is_some())
         .count();
     let doc = soconform::report::load_doc(&run.dir).expect("the report loads");
-    let checks: Vec<&soconform::checks::CheckResult> =
-        doc.trials.iter().flat_map(|t| &t.checks).collect();
+    let checks: Vec<soconform::checks::CheckResult> =
+        doc.trials.iter().flat_map(|t| t.checks.clone()).collect();
     assert!(checks.len() > 10_000, "{} checks", checks.len());
     assert!(
         written * 10 < checks.len(),

@@ -177,14 +177,14 @@ expect.body = "any"
     // The case above (the endpoint's GET trial is the generic cases' own).
     let specs: Vec<_> = specs
         .into_iter()
-        .filter(|s| s.trial.concern == "writekeys")
+        .filter(|s| &*s.trial.concern == "writekeys")
         .collect();
     assert_eq!(specs.len(), 1);
     let (front, counts) = counting();
     // Opted in to the write: the key guard still holds.
     let outcome = execute(suite, common::target(&front.url()), specs, false).expect("the run ends");
     assert_eq!(received(&counts, "/DeleteContactEntity"), 0);
-    let r = &outcome.reports[0];
+    let r = &outcome.reports.get(0).expect("the trial ran");
     assert_eq!(r.verdict, Verdict::Fail);
     assert!(
         r.results.iter().any(|c| c.check == "safety"

@@ -78,16 +78,16 @@ fn rejudge(args: &RejudgeArgs) -> Result<u8, String> {
 
 /// How the rejudged verdicts compare with the recorded ones.
 fn print_comparison(doc: &ReportDoc, outcome: &RunOutcome, suite_hash: &str) {
-    let recorded: HashMap<&str, VerdictLabel> = doc
+    let recorded: HashMap<String, VerdictLabel> = doc
         .trials
         .iter()
-        .map(|t| (t.id.as_str(), t.verdict))
+        .map(|t| (t.id.clone(), t.verdict))
         .collect();
     let mut same = 0;
     let mut differ = Vec::new();
     let mut not_rejudgeable = 0;
     for r in &outcome.reports {
-        let now = VerdictLabel::of_trial(r);
+        let now = VerdictLabel::of_trial(&r);
         if matches!(&r.verdict, Verdict::Skipped(w) if w.starts_with(TransportError::NOT_REJUDGEABLE))
         {
             not_rejudgeable += 1;

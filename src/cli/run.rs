@@ -207,8 +207,11 @@ fn run(args: &RunArgs) -> Result<u8, String> {
             .map(|s| s as Arc<dyn crate::engine::pool::Keeper>),
     };
     let mut outcome = execute_with(suite.clone(), target, specs, options)?;
-    outcome.waivers =
-        crate::waivers::apply(&waivers, &mut outcome.reports, &crate::waivers::today());
+    outcome.waivers = crate::waivers::apply(
+        &waivers,
+        outcome.reports.held_mut(),
+        &crate::waivers::today(),
+    );
     print_outcome(&outcome, args.strict, args.verbose);
     // Before the report takes the trials.
     let code = outcome.exit_code(args.strict);
@@ -243,7 +246,7 @@ fn run(args: &RunArgs) -> Result<u8, String> {
 fn scaled(suite: &Suite, specs: Vec<TrialSpec>, n: usize) -> Vec<TrialSpec> {
     let generic: Vec<&TrialSpec> = specs
         .iter()
-        .filter(|s| !suite.own_cases.contains(&s.endpoint))
+        .filter(|s| !suite.own_cases.contains(&*s.endpoint))
         .collect();
     let pool: Vec<&TrialSpec> = if generic.is_empty() {
         specs.iter().collect()
@@ -302,7 +305,7 @@ pub fn select_specs(
 /// The console account of a finished run (or a rejudged one): failures, target, counts,
 /// the summary table and verdict, and what happened around the trials.
 pub(crate) fn print_outcome(o: &RunOutcome, strict: bool, verbose: bool) {
-    let failing: Vec<&TrialReport> = o.reports.iter().filter(|r| r.fails_run(strict)).collect();
+    let failing: Vec<&TrialReport> = o.reports.held().filter(|r| r.fails_run(strict)).collect();
     let shown = if verbose {
         failing.len()
     } else {
@@ -359,7 +362,7 @@ pub(crate) fn print_outcome(o: &RunOutcome, strict: bool, verbose: bool) {
     }
     let budget = o
         .reports
-        .iter()
+        .held()
         .filter(|r| {
             matches!(&r.verdict, crate::checks::Verdict::Skipped(m)
                 if m.contains(crate::exchange::TransportError::BUDGET_EXHAUSTED))

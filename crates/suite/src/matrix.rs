@@ -11,8 +11,9 @@ use crate::auth::AuthMode;
 use crate::cases::{AxisValue, Case, EndpointAxis, EndpointFilter, SelectVariant};
 use crate::description::BodyShape;
 use crate::suite::{Endpoint, Suite};
-use crate::trial_name::{self, TrialName};
+use crate::trial_name::{self, Token, TrialName};
 use crate::vocab::{self, AuthScheme};
+use std::sync::Arc;
 
 /// In a `$select` value of a case over endpoints: the endpoint's first scalar property.
 const PROPERTY: &str = "{property}";
@@ -20,8 +21,8 @@ const PROPERTY: &str = "{property}";
 /// A value on a media axis: the header value sent, and its token in the trial name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MediaValue {
-    pub token: String,
-    pub value: String,
+    pub token: Token,
+    pub value: Token,
 }
 
 /// One trial: a case with one value on each axis.
@@ -32,7 +33,7 @@ pub struct TrialSpec {
     /// `trial` rendered once: filters, partitions and reports read it for every trial.
     pub name: String,
     /// The endpoint uid the trial calls.
-    pub endpoint: String,
+    pub endpoint: Token,
     /// Index of the case file in `suite.cases.files`, and of the case in it.
     pub file: usize,
     pub case: usize,
@@ -41,7 +42,7 @@ pub struct TrialSpec {
     /// `None`: no Accept header.
     pub accept: Option<MediaValue>,
     pub auth: AuthMode,
-    pub select: Option<SelectVariant>,
+    pub select: Option<Arc<SelectVariant>>,
     /// The generator seed of a `generate` case's trial.
     pub seed: Option<u64>,
 }
@@ -115,7 +116,7 @@ pub fn find_exact(suite: &Suite, name: &str) -> Result<Option<TrialSpec>, Matrix
     };
     let id = wanted.case_id();
     for (fi, (_, file)) in suite.cases.files.iter().enumerate() {
-        if file.concern != wanted.concern {
+        if *file.concern != *wanted.concern {
             continue;
         }
         if let Some(ci) = file.cases.iter().position(|c| c.id == id) {
@@ -129,7 +130,7 @@ pub fn find_exact(suite: &Suite, name: &str) -> Result<Option<TrialSpec>, Matrix
             let mut trials = Vec::new();
             for uid in uids
                 .iter()
-                .filter(|u| crate::suite::slug_of_uid(u) == wanted.endpoint)
+                .filter(|u| *crate::suite::slug_of_uid(u) == *wanted.endpoint)
             {
                 let seeds = if seeds.is_empty() {
                     suite.generation.seeds()
@@ -260,19 +261,19 @@ fn expand_seeds(
     let accepts =
         media_axis(&case.axes.accept, &endpoint.description.accept_types).map_err(&err)?;
     let auths = auth_axis(&case.axes.auth, endpoint, suite).map_err(&err)?;
-    let selects: Vec<Option<SelectVariant>> = if case.axes.select.is_empty() {
+    let selects: Vec<Option<Arc<SelectVariant>>> = if case.axes.select.is_empty() {
         vec![None]
     } else {
         let property = crate::endpoint_facts::select_property(endpoint);
         let mut out = Vec::new();
         for v in &case.axes.select {
             if !v.value.contains(PROPERTY) {
-                out.push(Some(v.clone()));
+                out.push(Some(Arc::new(v.clone())));
             } else if let Some(p) = &property {
-                out.push(Some(SelectVariant {
+                out.push(Some(Arc::new(SelectVariant {
                     id: v.id.clone(),
                     value: v.value.replace(PROPERTY, p),
-                }));
+                })));
             }
         }
         if out.is_empty() {
@@ -286,46 +287,58 @@ fn expand_seeds(
         vec![None]
     };
 
-    let slug = case.id.split_once('.').map_or("", |(_, s)| s);
-    let endpoint_slug = endpoint.slug();
+    // Every token once, shared by the case's trials (see `trial_name::Token`).
+    let slug: Token = case.id.split_once('.').map_or("", |(_, s)| s).into();
+    let endpoint_slug: Token = endpoint.slug().into();
+    let concern: Token = file.concern.as_str().into();
+    let uid: Token = uid.into();
+    let token = |m: &Option<MediaValue>, none: &str| -> Token {
+        m.as_ref().map_or_else(|| none.into(), |m| m.token.clone())
+    };
+    let ct_tokens: Vec<Token> = content_types
+        .iter()
+        .map(|m| token(m, trial_name::NO_BODY))
+        .collect();
+    let accept_tokens: Vec<Token> = accepts
+        .iter()
+        .map(|m| token(m, trial_name::NO_ACCEPT))
+        .collect();
+    let auth_tokens: Vec<Token> = auths.iter().map(|a| a.token().into()).collect();
+    let select_ids: Vec<Option<Token>> = selects
+        .iter()
+        .map(|s| s.as_ref().map(|s| s.id.as_str().into()))
+        .collect();
     let mut out = Vec::with_capacity(
         seeds.len() * selects.len() * content_types.len() * accepts.len() * auths.len(),
     );
-    for (seed, select) in seeds
-        .iter()
-        .flat_map(|seed| selects.iter().map(move |s| (*seed, s)))
-    {
-        for ct in &content_types {
-            for acc in &accepts {
-                for auth in &auths {
-                    let trial = TrialName {
-                        endpoint: endpoint_slug.clone(),
-                        concern: file.concern.clone(),
-                        slug: slug.to_string(),
-                        seed,
-                        select: select.as_ref().map(|s| s.id.clone()),
-                        content_type: ct
-                            .as_ref()
-                            .map_or(trial_name::NO_BODY, |m| m.token.as_str())
-                            .to_string(),
-                        accept: acc
-                            .as_ref()
-                            .map_or(trial_name::NO_ACCEPT, |m| m.token.as_str())
-                            .to_string(),
-                        auth: auth.token(),
-                    };
-                    out.push(TrialSpec {
-                        name: trial.to_string(),
-                        trial,
-                        endpoint: uid.to_string(),
-                        file: fi,
-                        case: ci,
-                        content_type: ct.clone(),
-                        accept: acc.clone(),
-                        auth: auth.clone(),
-                        select: select.clone(),
-                        seed,
-                    });
+    for seed in &seeds {
+        for (select, select_id) in selects.iter().zip(&select_ids) {
+            for (ct, ct_token) in content_types.iter().zip(&ct_tokens) {
+                for (acc, acc_token) in accepts.iter().zip(&accept_tokens) {
+                    for (auth, auth_token) in auths.iter().zip(&auth_tokens) {
+                        let trial = TrialName {
+                            endpoint: endpoint_slug.clone(),
+                            concern: concern.clone(),
+                            slug: slug.clone(),
+                            seed: *seed,
+                            select: select_id.clone(),
+                            content_type: ct_token.clone(),
+                            accept: acc_token.clone(),
+                            auth: auth_token.clone(),
+                        };
+                        out.push(TrialSpec {
+                            name: trial.to_string(),
+                            trial,
+                            endpoint: uid.clone(),
+                            file: fi,
+                            case: ci,
+                            content_type: ct.clone(),
+                            accept: acc.clone(),
+                            auth: auth.clone(),
+                            select: select.clone(),
+                            seed: *seed,
+                        });
+                    }
                 }
             }
         }
@@ -373,25 +386,22 @@ fn media_axis(values: &[AxisValue], all: &[String]) -> Result<Vec<Option<MediaVa
                 }
                 out.extend(all.iter().map(|m| {
                     Some(MediaValue {
-                        token: vocab::short_name(m),
-                        value: m.clone(),
+                        token: vocab::short_name(m).into(),
+                        value: m.as_str().into(),
                     })
                 }));
             }
             AxisValue::Plain(s) => out.push(Some(MediaValue {
-                token: vocab::short_name(s),
-                value: s.clone(),
+                token: vocab::short_name(s).into(),
+                value: s.as_str().into(),
             })),
             AxisValue::Named { id, value } => out.push(Some(MediaValue {
-                token: id.clone(),
-                value: value.clone(),
+                token: id.as_str().into(),
+                value: value.as_str().into(),
             })),
         }
     }
-    dedup_tokens(
-        out.iter()
-            .map(|m| m.as_ref().map_or("", |m| m.token.as_str())),
-    )?;
+    dedup_tokens(out.iter().map(|m| m.as_ref().map_or("", |m| &*m.token)))?;
     Ok(out)
 }
 

@@ -20,24 +20,28 @@ pub const NO_BODY: &str = "no-body";
 /// The Accept token of a trial that sends no Accept header.
 pub const NO_ACCEPT: &str = "no-accept";
 
+/// One segment of a name. Shared: a case's thousands of trials hold one copy of each
+/// of their tokens, not one per trial.
+pub type Token = std::sync::Arc<str>;
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub struct TrialName {
     /// `save_user_group`: the endpoint's slug.
-    pub endpoint: String,
+    pub endpoint: Token,
     /// The case file's concern (`select`).
-    pub concern: String,
+    pub concern: Token,
     /// The case id after `concern.` (`single_name`).
-    pub slug: String,
+    pub slug: Token,
     /// The generator seed of a generated case's trial.
     pub seed: Option<u64>,
     /// The `$select` variant's id.
-    pub select: Option<String>,
+    pub select: Option<Token>,
     /// The Content-Type token, or [`NO_BODY`].
-    pub content_type: String,
+    pub content_type: Token,
     /// The Accept token, or [`NO_ACCEPT`].
-    pub accept: String,
+    pub accept: Token,
     /// The auth mode's token (`basic`, `soticket`, `wrong-basic`, `any`, ...).
-    pub auth: String,
+    pub auth: Token,
 }
 
 impl TrialName {
@@ -121,9 +125,9 @@ impl FromStr for TrialName {
             {
                 Some(s) => {
                     seed = Some(s);
-                    select = middle.next().map(|s| s.to_string());
+                    select = middle.next().map(|s| Token::from(*s));
                 }
-                None => select = Some(first.to_string()),
+                None => select = Some(Token::from(*first)),
             }
         }
         if middle.next().is_some() {
@@ -132,14 +136,14 @@ impl FromStr for TrialName {
             ));
         }
         Ok(TrialName {
-            endpoint: parts[0].to_string(),
-            concern: parts[1].to_string(),
-            slug: parts[2].to_string(),
+            endpoint: parts[0].into(),
+            concern: parts[1].into(),
+            slug: parts[2].into(),
             seed,
             select,
-            content_type: content_type.to_string(),
-            accept: accept.to_string(),
-            auth: parts[n - 1].to_string(),
+            content_type: content_type.into(),
+            accept: accept.into(),
+            auth: parts[n - 1].into(),
         })
     }
 }
@@ -157,17 +161,11 @@ mod tests {
     #[test]
     fn names_round_trip_with_their_tokens() {
         let t = round_trip("save_user_group::select::single_name::value::json->xml::basic");
-        assert_eq!(
-            (t.content_type.as_str(), t.accept.as_str()),
-            ("json", "xml")
-        );
+        assert_eq!((&*t.content_type, &*t.accept), ("json", "xml"));
         assert_eq!(t.select.as_deref(), Some("value"));
         assert_eq!(t.case_id(), "select.single_name");
         let t = round_trip("save_user_group::persistence::get_describes::no-body->no-accept::any");
-        assert_eq!(
-            (t.content_type.as_str(), t.accept.as_str()),
-            (NO_BODY, NO_ACCEPT)
-        );
+        assert_eq!((&*t.content_type, &*t.accept), (NO_BODY, NO_ACCEPT));
         assert_eq!(t.select, None);
         let t = round_trip("save_user_group::generated::valid::seed_7::json->json::any");
         assert_eq!((t.seed, t.select.as_deref()), (Some(7), None));

@@ -139,7 +139,11 @@ pub use crate::glob::matches;
 /// Waives every failing trial (a must- or should-level failure) that a waiver in force
 /// matches by trial name or case id; the first matching waiver wins. Returns what became
 /// of each waiver, in file order.
-pub fn apply<T: Waivable>(waivers: &[Waiver], reports: &mut [T], today: &str) -> Vec<WaiverStatus> {
+pub fn apply<'r, T: Waivable + 'r>(
+    waivers: &[Waiver],
+    reports: impl IntoIterator<Item = &'r mut T>,
+    today: &str,
+) -> Vec<WaiverStatus> {
     let mut status: Vec<WaiverStatus> = waivers
         .iter()
         .map(|w| WaiverStatus {
@@ -152,7 +156,7 @@ pub fn apply<T: Waivable>(waivers: &[Waiver], reports: &mut [T], today: &str) ->
             waived: vec![],
         })
         .collect();
-    for r in reports.iter_mut() {
+    for r in reports {
         if !r.fails() {
             continue;
         }

@@ -10,11 +10,13 @@ mod reach;
 mod rejudge;
 mod shrink;
 mod trial;
+mod trials;
 
 pub use family::SweepReport;
 pub use message::failure_message;
 pub use outcome::{exit, RunOutcome, RunSetup, RunVerdict};
 pub use rejudge::{RecordedTrial, ReplayBook};
+pub use trials::Trials;
 
 use family::{Family, GroupApi, GroupRegistry};
 

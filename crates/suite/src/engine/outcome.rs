@@ -22,7 +22,8 @@ pub mod exit {
 
 /// Everything a finished run knows.
 pub struct RunOutcome {
-    pub reports: Vec<TrialReport>,
+    /// Every trial, in trial order (passes light: see [`super::Trials`]).
+    pub reports: super::Trials,
     /// For people: `embedded reference server at <url>`, or the URL.
     pub target_label: String,
     /// The base URL trials were sent to (up to and including `/api`).
@@ -90,7 +91,8 @@ impl RunSetup {
 
 impl RunOutcome {
     pub fn verdict(&self, strict: bool) -> RunVerdict {
-        RunVerdict::of(&self.reports, strict, self.halt.as_ref())
+        // A light trial is a pass: the held ones decide.
+        RunVerdict::of(self.reports.held(), strict, self.halt.as_ref())
     }
 
     /// The process exit code: the verdict's, or 130 after an interrupt; an expired
@@ -127,11 +129,20 @@ pub enum RunVerdict {
 impl RunVerdict {
     /// A run fails when one trial fails it (a should-level warning only under `strict`),
     /// or when the target stopped answering (`halt`): an answer is a must everywhere.
-    pub fn of(reports: &[TrialReport], strict: bool, halt: Option<&Halt>) -> RunVerdict {
+    pub fn of<'r>(
+        reports: impl IntoIterator<Item = impl std::ops::Deref<Target = TrialReport> + 'r>,
+        strict: bool,
+        halt: Option<&Halt>,
+    ) -> RunVerdict {
         let unresponsive = halt.is_some_and(|h| h.kind == HaltKind::Unresponsive);
-        if unresponsive || reports.iter().any(|r| r.fails_run(strict)) {
+        let (mut fails, mut warns) = (false, false);
+        for r in reports {
+            fails |= r.fails_run(strict);
+            warns |= matches!(r.verdict, Verdict::Warn);
+        }
+        if unresponsive || fails {
             RunVerdict::NotConformant
-        } else if reports.iter().any(|r| matches!(r.verdict, Verdict::Warn)) {
+        } else if warns {
             RunVerdict::ConformantWithWarnings
         } else {
             RunVerdict::Conformant

@@ -2,6 +2,7 @@
 //! worker taking the next trial as soon as it is free, and hand the reports back in trial
 //! order whatever order they finished in.
 
+use super::trials::{Slot, Trials};
 use super::{Engine, TrialReport};
 use crate::matrix::TrialSpec;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -22,7 +23,8 @@ pub enum Details {
 /// on disk (`report::spool`), so that a run of tens of thousands of trials holds only what
 /// the summary needs. Whatever it does not keep (an error) stays in memory.
 pub trait Keeper: Send + Sync {
-    fn keep(&self, report: &TrialReport) -> Result<(), String>;
+    /// Keeps trial `index`'s (its place in the run's specs) details.
+    fn keep(&self, index: usize, report: &TrialReport) -> Result<(), String>;
 }
 
 /// Runs every spec with [`Details::All`]; `on_done` is called as each trial finishes.
@@ -31,7 +33,7 @@ pub async fn run_all(
     specs: Arc<Vec<TrialSpec>>,
     concurrency: usize,
     on_done: Arc<dyn Fn(&TrialReport) + Send + Sync>,
-) -> Result<Vec<TrialReport>, String> {
+) -> Result<Trials, String> {
     run_all_with(engine, specs, concurrency, on_done, Details::All).await
 }
 
@@ -42,14 +44,14 @@ pub async fn run_all_with(
     concurrency: usize,
     on_done: Arc<dyn Fn(&TrialReport) + Send + Sync>,
     details: Details,
-) -> Result<Vec<TrialReport>, String> {
+) -> Result<Trials, String> {
     engine
         .passing_details
         .store(details == Details::All, Ordering::Relaxed);
     let next = Arc::new(AtomicUsize::new(0));
-    // Boxed: a slot waiting for its trial costs a pointer, not a whole report, and the
-    // reports are moved out one by one at the end (never held twice).
-    type Slots = Vec<Option<Box<TrialReport>>>;
+    // A slot waiting for its trial costs a word; a passing trial's is a few bytes (see
+    // `Trials`), and the slots are moved out one by one at the end (never held twice).
+    type Slots = Vec<Option<Slot>>;
     let slots: Arc<Mutex<Slots>> = Arc::new(Mutex::new(
         std::iter::repeat_with(|| None).take(specs.len()).collect(),
     ));
@@ -72,7 +74,7 @@ pub async fn run_all_with(
                 // report's spool); the report keeps what the summary reads.
                 if let (Some(k), crate::checks::Verdict::Pass) = (engine.keeper(), &report.verdict)
                 {
-                    if k.keep(&report).is_ok() {
+                    if k.keep(i, &report).is_ok() {
                         // What only the spooled entry needs: the report's own text, the
                         // request's details, the replay state. Tokens, verdict and level stay.
                         report.exchanges = Vec::new();
@@ -102,9 +104,9 @@ pub async fn run_all_with(
                         _ => {}
                     }
                 }
-                let report = Box::new(report);
+                let slot = Slot::of(i, report, details == Details::FailuresOnly);
                 if let Ok(mut s) = slots.lock() {
-                    s[i] = Some(report);
+                    s[i] = Some(slot);
                 }
             }
         });
@@ -117,7 +119,9 @@ pub async fn run_all_with(
             .lock()
             .map_err(|_| "a trial worker panicked".to_string())?,
     );
-    let mut out = Vec::with_capacity(reports.iter().filter(|r| r.is_some()).count());
-    out.extend(reports.into_iter().flatten().map(|r| *r));
-    Ok(out)
+    let mut filled = Vec::with_capacity(reports.iter().filter(|r| r.is_some()).count());
+    filled.extend(reports.into_iter().flatten());
+    let mut trials = Trials::new(engine.suite.clone(), specs);
+    trials.fill(filled);
+    Ok(trials)
 }

@@ -158,7 +158,10 @@ pub fn compare(old: &ReportDoc, new: &ReportDoc) -> Diff {
         d.verdict = Some((verdict(old), verdict(new)));
     }
     let by_id = |r: &ReportDoc| -> BTreeMap<String, TrialEntry> {
-        r.trials.iter().map(|t| (t.id.clone(), t.clone())).collect()
+        r.trials
+            .iter()
+            .map(|t| (t.id.clone(), t.into_owned()))
+            .collect()
     };
     let (olds, news) = (by_id(old), by_id(new));
     for (id, n) in &news {

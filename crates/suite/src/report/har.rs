@@ -30,9 +30,9 @@ pub fn write(
     out.write_all(&head.as_bytes()[..head.len() - 1])?;
     out.write_all(b",\"entries\":[\n")?;
     let mut first = true;
-    for t in &doc.trials {
+    for (i, t) in doc.trials.iter().enumerate() {
         // A spooled trial's exchanges are read back one trial at a time.
-        let spooled = match spool.as_mut().and_then(|s| s.entry(&t.id)) {
+        let spooled = match spool.as_mut().and_then(|s| s.entry(i)) {
             Some(e) => Some(e.map_err(std::io::Error::other)?),
             None => None,
         };

@@ -52,7 +52,8 @@ pub struct ReportDoc {
     #[serde(default)]
     pub check_citations: BTreeMap<String, SpecRef>,
     /// Every trial that ran (or was skipped), in suite order.
-    pub trials: Vec<TrialEntry>,
+    #[schemars(with = "Vec<TrialEntry>")]
+    pub trials: TrialList,
     /// Every documented sentence and the cases that check it.
     pub traceability: Traceability,
     /// What the final sweep did with the groups this run created.
@@ -282,9 +283,9 @@ pub(crate) fn trial_entry(r: &TrialReport) -> TrialEntry {
         duration_ms: r.duration_ms,
         axes: TrialAxes {
             content_type: r.content_type.clone(),
-            content_type_token: r.trial.content_type.clone(),
+            content_type_token: r.trial.content_type.to_string(),
             accept: r.accept.clone(),
-            accept_token: r.trial.accept.clone(),
+            accept_token: r.trial.accept.to_string(),
             auth: r.auth.clone(),
             select: r.select.clone(),
         },
@@ -330,13 +331,13 @@ pub fn build(
         })
         .collect();
     // Requirements in suite order, with the trials that ran.
-    let mut per_case: BTreeMap<&str, (Counts, VerdictLabel)> = BTreeMap::new();
+    let mut per_case: BTreeMap<String, (Counts, VerdictLabel)> = BTreeMap::new();
     for r in reports {
         let e = per_case
-            .entry(r.case_id.as_str())
+            .entry(r.case_id.clone())
             .or_insert((Counts::default(), VerdictLabel::Skipped));
-        e.0.add_trial(r);
-        e.1 = e.1.max(VerdictLabel::of_trial(r));
+        e.0.add_trial(&r);
+        e.1 = e.1.max(VerdictLabel::of_trial(&r));
     }
     let requirements = suite
         .cases
@@ -418,10 +419,7 @@ pub fn build(
         totals,
         concerns,
         requirements,
-        trials: std::mem::take(&mut outcome.reports)
-            .into_iter()
-            .map(|r| trial_entry(&r))
-            .collect(),
+        trials: TrialList::Run(std::mem::take(&mut outcome.reports)),
         traceability,
         cleanup: outcome.sweep.clone(),
         halt: outcome.halt.clone(),
@@ -440,13 +438,12 @@ pub fn schema() -> serde_json::Value {
 }
 
 /// Writes `doc` as `report.json`: compact (one trial per line), its `trials` taken from
-/// `trials` in order (each already [`compact`]ed), a spooled trial's entry copied from the
-/// spool as it was written.
-/// `doc.trials` is not read (the caller has taken it out), so the document is never
-/// held twice.
+/// `trials` (the caller takes them out of `doc`, whose own are not read) one at a time,
+/// each [`compact`]ed, a spooled trial's copied from the spool as it was written: the
+/// document is never held as text, nor its trials as entries.
 pub fn write_streamed(
     doc: &ReportDoc,
-    trials: &[TrialEntry],
+    trials: &TrialList,
     mut spool: Option<&mut super::spool::SpoolReader>,
     out: &mut impl std::io::Write,
 ) -> std::io::Result<()> {
@@ -467,13 +464,17 @@ pub fn write_streamed(
             continue;
         }
         out.write_all(b"[\n")?;
-        for (j, t) in trials.iter().enumerate() {
+        for j in 0..trials.len() {
             if j > 0 {
                 out.write_all(b",\n")?;
             }
-            match spool.as_mut().and_then(|s| s.raw(&t.id)) {
-                Some(bytes) => out.write_all(&bytes?)?,
-                None => serde_json::to_writer(&mut *out, t).map_err(std::io::Error::other)?,
+            if let Some(bytes) = spool.as_mut().and_then(|s| s.raw(j)) {
+                out.write_all(&bytes?)?;
+                continue;
+            }
+            if let Some(t) = trials.get(j) {
+                let t = compact(t.into_owned(), &doc.check_citations);
+                serde_json::to_writer(&mut *out, &t).map_err(std::io::Error::other)?;
             }
         }
         out.write_all(b"\n]")?;
@@ -512,10 +513,93 @@ pub fn compact(mut entry: TrialEntry, citations: &BTreeMap<String, SpecRef>) -> 
     entry
 }
 
+/// A report's trials: held as entries (a report read back), or a fresh run's, each
+/// turned into its entry when something reads it, so that a run of tens of thousands of
+/// trials is never held as entries (see `engine::Trials`). Either serialises as the list
+/// of entries.
+#[derive(Debug, Clone)]
+pub enum TrialList {
+    Held(Vec<TrialEntry>),
+    Run(crate::engine::Trials),
+}
+
+impl Default for TrialList {
+    fn default() -> Self {
+        TrialList::Held(Vec::new())
+    }
+}
+
+impl TrialList {
+    pub fn len(&self) -> usize {
+        match self {
+            TrialList::Run(run) => run.len(),
+            TrialList::Held(v) => v.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Trial `i`'s entry (a run's spooled trial without its exchanges and checks: the
+    /// spool has those).
+    pub fn get(&self, i: usize) -> Option<std::borrow::Cow<'_, TrialEntry>> {
+        match self {
+            TrialList::Run(run) => run.get(i).map(|r| std::borrow::Cow::Owned(trial_entry(&r))),
+            TrialList::Held(v) => v.get(i).map(std::borrow::Cow::Borrowed),
+        }
+    }
+
+    /// Every trial's entry, in order, one at a time.
+    pub fn iter(&self) -> impl Iterator<Item = std::borrow::Cow<'_, TrialEntry>> + '_ {
+        (0..self.len()).filter_map(|i| self.get(i))
+    }
+
+    /// The entries of every trial that did not pass, with their index, in order (a
+    /// run's light passes are skipped without being built).
+    pub fn problems(
+        &self,
+    ) -> Box<dyn Iterator<Item = (usize, std::borrow::Cow<'_, TrialEntry>)> + '_> {
+        match self {
+            TrialList::Run(run) => Box::new(
+                run.held_indexed()
+                    .filter(|(_, r)| VerdictLabel::of_trial(r) != VerdictLabel::Pass)
+                    .map(|(i, r)| (i, std::borrow::Cow::Owned(trial_entry(r)))),
+            ),
+            TrialList::Held(v) => Box::new(
+                v.iter()
+                    .enumerate()
+                    .filter(|(_, t)| t.verdict != VerdictLabel::Pass)
+                    .map(|(i, t)| (i, std::borrow::Cow::Borrowed(t))),
+            ),
+        }
+    }
+}
+
+impl Serialize for TrialList {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(Some(self.len()))?;
+        for t in self.iter() {
+            seq.serialize_element(&*t)?;
+        }
+        seq.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for TrialList {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Vec::<TrialEntry>::deserialize(d).map(TrialList::Held)
+    }
+}
+
 impl ReportDoc {
     /// Puts back every check citation [`compact`] left out.
     pub fn inflate(&mut self) {
-        for t in &mut self.trials {
+        let TrialList::Held(trials) = &mut self.trials else {
+            return;
+        };
+        for t in trials {
             for c in &mut t.checks {
                 if c.spec.is_empty() {
                     c.spec = self

@@ -66,32 +66,70 @@ fn testcase(t: &TrialEntry, strict: bool) -> TestCase {
     tc
 }
 
-/// The JUnit document for a run.
-pub fn build(doc: &ReportDoc) -> Report {
-    let mut suites: BTreeMap<&str, TestSuite> = BTreeMap::new();
-    for t in &doc.trials {
+/// Writes the JUnit document of a run: one `<testsuite>` per agent, in name order, each
+/// with its trials' testcases in trial order. Streamed a suite at a time (a first pass
+/// over the trials finds each one's agent), so a run of tens of thousands of trials is
+/// never held as testcases; quick-junit writes each suite, so the XML is its.
+pub fn write(doc: &ReportDoc, out: &mut impl std::io::Write) -> std::io::Result<()> {
+    // Each agent's trials, by index, and the totals the outer element carries.
+    let mut agents: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+    let mut head = Report::new("soconform");
+    for (i, t) in doc.trials.iter().enumerate() {
         let agent = crate::suite::agent_of(&t.endpoint);
-        suites
-            .entry(agent)
-            .or_insert_with(|| {
-                let mut s = TestSuite::new(agent.to_string());
-                s.add_property(Property::new("target", doc.target.url.clone()));
-                s
-            })
-            .add_test_case(testcase(t, doc.strict));
+        let i = u32::try_from(i).map_err(std::io::Error::other)?;
+        match agents.get_mut(agent) {
+            Some(v) => v.push(i),
+            None => {
+                agents.insert(agent.to_string(), vec![i]);
+            }
+        }
+        head.tests += 1;
+        match testcase(&t, doc.strict).status {
+            TestCaseStatus::NonSuccess { kind, .. } => match kind {
+                NonSuccessKind::Failure => head.failures += 1,
+                NonSuccessKind::Error => head.errors += 1,
+            },
+            TestCaseStatus::Skipped { .. } => head.skipped += 1,
+            TestCaseStatus::Success { .. } => {}
+        }
     }
-    let mut report = Report::new("soconform");
-    report.set_time(Duration::from_secs_f64(doc.duration_ms.max(0.0) / 1000.0));
-    set_timestamp(&mut report, &doc.started);
-    for (_, mut s) in suites {
-        s.add_properties([
+    head.set_time(Duration::from_secs_f64(doc.duration_ms.max(0.0) / 1000.0));
+    set_timestamp(&mut head, &doc.started);
+    let head = head.to_string().map_err(std::io::Error::other)?;
+    // `<?xml ...?>` and the opening `<testsuites ...>` (quick-junit closes an empty one
+    // in place: `/>`).
+    let open = head
+        .find("<testsuites")
+        .and_then(|at| head[at..].find('>').map(|end| at + end))
+        .ok_or_else(|| std::io::Error::other("quick-junit wrote no <testsuites>"))?;
+    let opening = head[..open].trim_end_matches('/');
+    out.write_all(opening.as_bytes())?;
+    out.write_all(b">\n")?;
+    for (agent, trials) in agents {
+        let mut suite = TestSuite::new(agent);
+        suite.add_property(Property::new("target", doc.target.url.clone()));
+        for i in trials {
+            if let Some(t) = doc.trials.get(i as usize) {
+                suite.add_test_case(testcase(&t, doc.strict));
+            }
+        }
+        suite.add_properties([
             Property::new("suite.version", doc.suite.version.clone()),
             Property::new("suite.content_hash", doc.suite.content_hash.clone()),
             Property::new("strict", doc.strict.to_string()),
         ]);
-        report.add_test_suite(s);
+        let mut one = Report::new("soconform");
+        one.add_test_suite(suite);
+        let xml = one.to_string().map_err(std::io::Error::other)?;
+        let (from, to) = xml
+            .find("<testsuite ")
+            .zip(xml.rfind("</testsuites>"))
+            .ok_or_else(|| std::io::Error::other("quick-junit wrote no <testsuite>"))?;
+        // The suite as quick-junit indents it, from the start of its line.
+        let from = xml[..from].rfind('\n').map_or(from, |nl| nl + 1);
+        out.write_all(&xml.as_bytes()[from..to])?;
     }
-    report
+    out.write_all(b"</testsuites>\n")
 }
 
 /// Sets the report's timestamp from an RFC 3339 string. quick-junit takes a chrono

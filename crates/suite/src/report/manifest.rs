@@ -29,16 +29,20 @@ pub struct FileDigest {
     pub bytes: u64,
 }
 
-/// The digest of the file at `path`.
+/// The digest of the file at `path`, read a buffer at a time (a run's HAR may be
+/// hundreds of megabytes).
 pub fn digest(path: &Path) -> Result<FileDigest, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut hasher = Sha256::new();
+    let bytes = std::fs::File::open(path)
+        .and_then(|mut f| std::io::copy(&mut f, &mut hasher))
+        .map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(FileDigest {
         name: path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default(),
-        sha256: hex(&Sha256::digest(&bytes)),
-        bytes: bytes.len() as u64,
+        sha256: hex(&hasher.finalize()),
+        bytes,
     })
 }
 
@@ -101,6 +105,40 @@ impl ReportSigner {
     pub fn sign(&self, bytes: &[u8]) -> String {
         b64(&self.0.sign(bytes).to_bytes())
     }
+
+    /// The detached signature of the file at `path`, base64: the same Ed25519 signature
+    /// as [`ReportSigner::sign`] of its bytes, the file read a buffer at a time (twice, as
+    /// Ed25519 hashes the message twice) rather than held: a large run's `report.json`
+    /// is hundreds of megabytes.
+    pub fn sign_file(&self, path: &Path) -> Result<String, String> {
+        use ed25519_dalek::hazmat::{raw_sign_byupdate, ExpandedSecretKey};
+        use std::io::Read as _;
+        let failed: std::cell::RefCell<Option<std::io::Error>> = Default::default();
+        let feed = |h: &mut sha2::Sha512| {
+            let read = std::fs::File::open(path).and_then(|mut f| {
+                let mut buf = vec![0u8; 64 * 1024];
+                loop {
+                    match f.read(&mut buf)? {
+                        0 => return Ok(()),
+                        n => h.update(&buf[..n]),
+                    }
+                }
+            });
+            read.map_err(|e| {
+                *failed.borrow_mut() = Some(e);
+                ed25519_dalek::SignatureError::new()
+            })
+        };
+        // The expanded key of our own signing key: the standard Ed25519 signature.
+        let esk = ExpandedSecretKey::from(&self.0.to_bytes());
+        match raw_sign_byupdate::<sha2::Sha512, _>(&esk, feed, &self.0.verifying_key()) {
+            Ok(sig) => Ok(b64(&sig.to_bytes())),
+            Err(e) => Err(match failed.into_inner() {
+                Some(io) => format!("{}: {io}", path.display()),
+                None => format!("{}: cannot sign: {e}", path.display()),
+            }),
+        }
+    }
 }
 
 /// A fresh key from the operating system's randomness: (private seed, public key), both
@@ -161,5 +199,26 @@ mod tests {
         assert!(check_signature(b"report", &sig, &other).is_err());
         let e = ReportSigner::from_text("not a key").expect_err("refused");
         assert!(!e.contains("not a key"), "the value is never quoted: {e}");
+    }
+
+    /// A file is signed a buffer at a time: the signature is the one of its bytes (Ed25519
+    /// is deterministic), over more than one buffer, and an unreadable file is an error.
+    #[test]
+    fn a_file_is_signed_as_its_bytes_are() {
+        let (seed, public) = new_key().expect("a key");
+        let signer = ReportSigner::from_text(&seed).expect("reads");
+        let dir = std::env::temp_dir().join(format!("soconform-sign-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("report.json");
+        let bytes: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&path, &bytes).expect("written");
+        let sig = signer.sign_file(&path).expect("signed");
+        assert_eq!(sig, signer.sign(&bytes));
+        check_signature(&bytes, &sig, &public).expect("verifies");
+        let e = signer
+            .sign_file(&dir.join("missing.json"))
+            .expect_err("nothing to sign");
+        assert!(e.contains("missing.json"), "{e}");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

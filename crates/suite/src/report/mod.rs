@@ -73,12 +73,7 @@ pub fn write_doc(
         write_file(dir, "report.html", &|out| {
             out.write_all(html::render(&doc).as_bytes())
         })?,
-        write_file(dir, "junit.xml", &|out| {
-            let xml = junit::build(&doc)
-                .to_string()
-                .map_err(std::io::Error::other)?;
-            out.write_all(xml.as_bytes())
-        })?,
+        write_file(dir, "junit.xml", &|out| junit::write(&doc, out))?,
         write_file(dir, "exchanges.har", &|out| {
             let mut r = reader().map_err(std::io::Error::other)?;
             har::write(&doc, r.as_mut(), out)
@@ -88,11 +83,7 @@ pub fn write_doc(
         .iter()
         .map(|p| manifest::digest(p))
         .collect::<Result<_, _>>()?;
-    let citations = doc.check_citations.clone();
-    let trials: Vec<json::TrialEntry> = std::mem::take(&mut doc.trials)
-        .into_iter()
-        .map(|t| json::compact(t, &citations))
-        .collect();
+    let trials = std::mem::take(&mut doc.trials);
     written.push(write_file(dir, "report.json", &|out| {
         let mut r = reader().map_err(std::io::Error::other)?;
         json::write_streamed(&doc, &trials, r.as_mut(), out)
@@ -101,10 +92,8 @@ pub fn write_doc(
     let sig_path = dir.join(manifest::SIGNATURE_FILE);
     let _ = std::fs::remove_file(&sig_path);
     if let Some(signer) = signer {
-        let json_path = dir.join("report.json");
-        let bytes =
-            std::fs::read(&json_path).map_err(|e| format!("{}: {e}", json_path.display()))?;
-        std::fs::write(&sig_path, format!("{}\n", signer.sign(&bytes)))
+        let signature = signer.sign_file(&dir.join("report.json"))?;
+        std::fs::write(&sig_path, format!("{signature}\n"))
             .map_err(|e| format!("{}: {e}", sig_path.display()))?;
         written.push(sig_path);
     }

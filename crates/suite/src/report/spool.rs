@@ -7,7 +7,6 @@
 use super::json::{self, TrialEntry};
 use crate::engine::pool::Keeper;
 use crate::engine::TrialReport;
-use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -26,8 +25,10 @@ pub struct Spool {
 struct Inner {
     out: BufWriter<File>,
     len: u64,
-    /// Where each spooled trial's entry is: byte offset and length, by trial name.
-    at: HashMap<String, (u64, usize)>,
+    /// Where each spooled trial's entry is, by trial index: byte offset and length
+    /// ([`NOT_SPOOLED`]: not there). Twelve bytes a trial, not its name.
+    at: Vec<(u64, u32)>,
+    spooled: usize,
 }
 
 impl Spool {
@@ -42,7 +43,8 @@ impl Spool {
             inner: Mutex::new(Inner {
                 out: BufWriter::new(file),
                 len: 0,
-                at: HashMap::new(),
+                at: Vec::new(),
+                spooled: 0,
             }),
         })
     }
@@ -65,7 +67,7 @@ impl Spool {
 
     /// How many trials are spooled.
     pub fn len(&self) -> usize {
-        self.inner.lock().map_or(0, |i| i.at.len())
+        self.inner.lock().map_or(0, |i| i.spooled)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -74,9 +76,11 @@ impl Spool {
 }
 
 impl Keeper for Spool {
-    fn keep(&self, report: &TrialReport) -> Result<(), String> {
+    fn keep(&self, index: usize, report: &TrialReport) -> Result<(), String> {
         let entry = json::compact(json::trial_entry(report), &self.citations);
         let bytes = serde_json::to_vec(&entry).map_err(|e| e.to_string())?;
+        let len = u32::try_from(bytes.len())
+            .map_err(|_| format!("trial {}: its report entry passes 4 GiB", report.name))?;
         let mut inner = self.lock()?;
         inner
             .out
@@ -84,7 +88,13 @@ impl Keeper for Spool {
             .map_err(|e| format!("{}: {e}", self.path.display()))?;
         let at = inner.len;
         inner.len += bytes.len() as u64;
-        inner.at.insert(report.name.clone(), (at, bytes.len()));
+        if inner.at.len() <= index {
+            inner.at.resize(index + 1, NOT_SPOOLED);
+        }
+        if inner.at[index] == NOT_SPOOLED {
+            inner.spooled += 1;
+        }
+        inner.at[index] = (at, len);
         Ok(())
     }
 }
@@ -95,21 +105,25 @@ impl Drop for Spool {
     }
 }
 
-/// Reads spooled entries back, by trial name (the spool's own index, not a copy).
+/// An index slot with no entry.
+const NOT_SPOOLED: (u64, u32) = (u64::MAX, 0);
+
+/// Reads spooled entries back, by trial index (the spool's own index, not a copy).
 pub struct SpoolReader<'s> {
     spool: &'s Spool,
     file: File,
 }
 
 impl SpoolReader<'_> {
-    /// The spooled entry of trial `id` as its JSON bytes; `None` when it was not spooled.
-    pub fn raw(&mut self, id: &str) -> Option<std::io::Result<Vec<u8>>> {
+    /// The spooled entry of trial `index` as its JSON bytes; `None` when it was not
+    /// spooled.
+    pub fn raw(&mut self, index: usize) -> Option<std::io::Result<Vec<u8>>> {
         let found = match self.spool.lock() {
-            Ok(inner) => inner.at.get(id).copied(),
+            Ok(inner) => inner.at.get(index).copied(),
             Err(e) => return Some(Err(std::io::Error::other(e))),
         };
-        let (at, len) = found?;
-        let mut buf = vec![0; len];
+        let (at, len) = found.filter(|f| *f != NOT_SPOOLED)?;
+        let mut buf = vec![0; len as usize];
         Some(
             self.file
                 .seek(SeekFrom::Start(at))
@@ -118,10 +132,10 @@ impl SpoolReader<'_> {
         )
     }
 
-    /// The spooled entry of trial `id`; `None` when it was not spooled.
-    pub fn entry(&mut self, id: &str) -> Option<Result<TrialEntry, String>> {
+    /// The spooled entry of trial `index`; `None` when it was not spooled.
+    pub fn entry(&mut self, index: usize) -> Option<Result<TrialEntry, String>> {
         let path = self.spool.path.display().to_string();
-        self.raw(id).map(|r| {
+        self.raw(index).map(|r| {
             r.map_err(|e| format!("{path}: {e}")).and_then(|bytes| {
                 serde_json::from_slice(&bytes).map_err(|e| format!("{path}: {e}"))
             })

@@ -80,13 +80,16 @@ pub struct Row {
 }
 
 /// Counts per agent, endpoint and concern (in that order) and in total, in one pass.
-pub fn tally(reports: &[TrialReport]) -> (BTreeMap<RowKey, Row>, Counts) {
+pub fn tally(
+    reports: impl IntoIterator<Item = impl std::ops::Deref<Target = TrialReport>>,
+) -> (BTreeMap<RowKey, Row>, Counts) {
     let mut by: BTreeMap<RowKey, Row> = BTreeMap::new();
     let mut total = Counts::default();
     for r in reports {
+        let r = &*r;
         let key = (
             crate::suite::agent_of(&r.endpoint).to_string(),
-            r.trial.endpoint.clone(),
+            r.trial.endpoint.to_string(),
             r.concern.clone(),
         );
         let row = by.entry(key).or_default();
@@ -132,15 +135,6 @@ impl LevelTally {
     }
 }
 
-/// Per case level (must, should, info), the trials of `reports` that ran and passed.
-pub fn by_level<'a>(reports: impl IntoIterator<Item = &'a TrialReport>) -> [LevelTally; 3] {
-    let mut out = [LevelTally::default(); 3];
-    for r in reports {
-        out[level_index(r.level)].add(&r.verdict);
-    }
-    out
-}
-
 /// The run's verdict line. Skipped trials are named: a run that skipped most of the matrix
 /// (unconfigured schemes, an exhausted request budget, a halt) must not read like a full
 /// pass.
@@ -181,7 +175,11 @@ pub fn verdict_line(verdict: RunVerdict, total: &Counts, halt: Option<&Halt>) ->
 /// warn should-level ones), then must-, should- and info-level trials counted apart
 /// (`passed/trials`); under each row, the endpoints that did not pass it all; then the
 /// verdict line. Hundreds of endpoints stay a table of a few dozen rows.
-pub fn render(reports: &[TrialReport], verdict: RunVerdict, halt: Option<&Halt>) -> String {
+pub fn render(
+    reports: impl IntoIterator<Item = impl std::ops::Deref<Target = TrialReport>>,
+    verdict: RunVerdict,
+    halt: Option<&Halt>,
+) -> String {
     let (by, total) = tally(reports);
     // Per agent and concern: the row's sum, and the endpoints that did not pass it all.
     type Group<'a> = (Row, Vec<(&'a str, &'a Row)>);
@@ -240,7 +238,14 @@ pub fn render(reports: &[TrialReport], verdict: RunVerdict, halt: Option<&Halt>)
             line(&mut out, "", &format!("  {endpoint}"), &r.counts, r.levels);
         }
     }
-    line(&mut out, "total", "", &total, by_level(reports));
+    let mut levels = [LevelTally::default(); 3];
+    for row in by.values() {
+        for (sum, add) in levels.iter_mut().zip(row.levels) {
+            sum.trials += add.trials;
+            sum.passed += add.passed;
+        }
+    }
+    line(&mut out, "total", "", &total, levels);
     let _ = writeln!(out, "\nverdict: {}", verdict_line(verdict, &total, halt));
     out
 }

@@ -101,7 +101,7 @@ pub(super) fn prepare(
 
     let mut headers = Vec::new();
     if let Some(a) = &spec.accept {
-        headers.push(("Accept".to_string(), a.value.clone()));
+        headers.push(("Accept".to_string(), a.value.to_string()));
     }
     headers.extend(auth);
     if let Some(app) = &engine.credentials.app_token {
@@ -138,7 +138,7 @@ pub(super) fn prepare(
         Err(e) if case.request.documented => {
             st.cannot_run = Some(format!(
                 "the suite cannot encode the page's documented body as {}: {e}",
-                spec.content_type.as_ref().map_or("", |m| m.value.as_str())
+                spec.content_type.as_ref().map_or("", |m| &*m.value)
             ));
             return None;
         }
@@ -150,7 +150,7 @@ pub(super) fn prepare(
                 "request",
                 Err(format!(
                     "the suite cannot encode this body as {}: {e}",
-                    spec.content_type.as_ref().map_or("", |m| m.value.as_str())
+                    spec.content_type.as_ref().map_or("", |m| &*m.value)
                 )),
             );
             return None;
@@ -188,7 +188,7 @@ pub(super) fn prepare(
         .map(|form| {
             let mut h = headers.clone();
             if let (Some(ct), Some(_)) = (&spec.content_type, &form) {
-                h.push(("Content-Type".into(), ct.value.clone()));
+                h.push(("Content-Type".into(), ct.value.to_string()));
             }
             Attempt {
                 guess: form.as_ref().is_some_and(|f| f.guess),

@@ -86,16 +86,18 @@ pub(super) fn trial_details(i: usize, t: &TrialEntry, open: bool, out: &mut Stri
 }
 
 pub(super) fn failures(doc: &ReportDoc, out: &mut String) {
-    let pick = |v: VerdictLabel| {
-        doc.trials
-            .iter()
-            .enumerate()
-            .filter(move |(_, t)| t.verdict == v)
-    };
-    let fails: Vec<_> = pick(VerdictLabel::Fail).collect();
-    let warns: Vec<_> = pick(VerdictLabel::Warn).collect();
-    let infos: Vec<_> = pick(VerdictLabel::Info).collect();
-    let skipped: Vec<_> = pick(VerdictLabel::Skipped).collect();
+    // Every trial that did not pass, by verdict, in trial order (passes are not built).
+    let mut by: BTreeMap<VerdictLabel, Vec<(usize, std::borrow::Cow<TrialEntry>)>> =
+        BTreeMap::new();
+    for (i, t) in doc.trials.problems() {
+        by.entry(t.verdict).or_default().push((i, t));
+    }
+    let mut pick = |v: VerdictLabel| by.remove(&v).unwrap_or_default();
+    let fails = pick(VerdictLabel::Fail);
+    let warns = pick(VerdictLabel::Warn);
+    let infos = pick(VerdictLabel::Info);
+    let skipped = pick(VerdictLabel::Skipped);
+    let waived_trials = pick(VerdictLabel::Waived);
     let _ = writeln!(
         out,
         "<section id=\"failures\"><h2>Failures ({} must-level, {} should-level)</h2>",
@@ -114,7 +116,7 @@ pub(super) fn failures(doc: &ReportDoc, out: &mut String) {
         );
     }
     let _ = writeln!(out, "</section>");
-    waived(doc, &pick(VerdictLabel::Waived).collect::<Vec<_>>(), out);
+    waived(doc, &waived_trials, out);
     let _ = writeln!(out, "<section id=\"observations\"><h2>Informational observations ({})</h2><p class=\"note\">Where the docs are silent the suite reports what the server does; these never fail a run.</p>", infos.len());
     for (i, t) in &infos {
         trial_details(*i, t, false, out);
@@ -143,7 +145,7 @@ pub(super) fn failures(doc: &ReportDoc, out: &mut String) {
 }
 
 /// The waivers in force (`--waivers`) and the failures they set aside.
-fn waived(doc: &ReportDoc, trials: &[(usize, &TrialEntry)], out: &mut String) {
+fn waived(doc: &ReportDoc, trials: &[(usize, std::borrow::Cow<TrialEntry>)], out: &mut String) {
     if doc.waivers.is_empty() {
         return;
     }

@@ -34,21 +34,6 @@ pub(super) fn auth_rank(token: &str) -> usize {
     }
 }
 
-/// Distinct values in order of appearance, then stably sorted by `rank`.
-pub(super) fn ordered<'a>(
-    values: impl Iterator<Item = &'a str>,
-    rank: fn(&str) -> usize,
-) -> Vec<&'a str> {
-    let mut out: Vec<&str> = Vec::new();
-    for v in values {
-        if !out.contains(&v) {
-            out.push(v);
-        }
-    }
-    out.sort_by_key(|v| rank(v));
-    out
-}
-
 #[derive(Default)]
 struct Cell {
     worst: Option<VerdictLabel>,
@@ -92,92 +77,118 @@ impl Cell {
     }
 }
 
-/// One grid of `rows` by concern (columns), each cell the worst verdict of the row's
-/// trials of that concern. `row_of` gives a trial's row; trials it gives none are left out.
-fn concern_grid<'a>(
-    trials: &'a [TrialEntry],
-    id: Option<&str>,
-    caption: &str,
-    corner: &str,
-    row_of: &dyn Fn(&'a TrialEntry) -> Option<&'a str>,
-    out: &mut String,
-) {
-    let mut rows: Vec<&str> = Vec::new();
-    let mut concerns: Vec<&str> = Vec::new();
-    let mut cells: BTreeMap<(&str, &str), Cell> = BTreeMap::new();
-    for (i, t) in trials.iter().enumerate() {
-        let Some(r) = row_of(t) else { continue };
-        if !rows.contains(&r) {
-            rows.push(r);
+/// One grid of rows by concern (columns), each cell the worst verdict of the row's trials
+/// of that concern, gathered one trial at a time ([`ConcernGrid::add`]).
+#[derive(Default)]
+struct ConcernGrid {
+    /// Row, then concern (both in name order).
+    rows: BTreeMap<String, BTreeMap<String, Cell>>,
+}
+
+impl ConcernGrid {
+    fn add(&mut self, row: &str, concern: &str, i: usize, verdict: VerdictLabel) {
+        if !self.rows.contains_key(row) {
+            self.rows.insert(row.to_string(), BTreeMap::new());
         }
-        if !concerns.contains(&t.concern.as_str()) {
-            concerns.push(&t.concern);
+        let Some(cells) = self.rows.get_mut(row) else {
+            return;
+        };
+        if !cells.contains_key(concern) {
+            cells.insert(concern.to_string(), Cell::default());
         }
-        cells
-            .entry((r, t.concern.as_str()))
-            .or_default()
-            .add(i, t.verdict);
+        if let Some(c) = cells.get_mut(concern) {
+            c.add(i, verdict);
+        }
     }
-    rows.sort_unstable();
-    concerns.sort_unstable();
-    let id = id.map(|i| format!(" id=\"{i}\"")).unwrap_or_default();
-    let _ = write!(
-        out,
-        "<figure class=\"grid\"{id}><figcaption>{caption}</figcaption><table class=\"heat\"><tr><th class=\"corner\">{corner} \\ concern</th>"
-    );
-    for c in &concerns {
-        let _ = write!(out, "<th class=\"col\"><span>{}</span></th>", esc(c));
-    }
-    let _ = writeln!(out, "</tr>");
-    for r in &rows {
-        let _ = write!(out, "<tr><th class=\"row\">{}</th>", esc(r));
+
+    fn render(&self, id: Option<&str>, caption: &str, corner: &str, out: &mut String) {
+        let mut concerns: Vec<&str> = self
+            .rows
+            .values()
+            .flat_map(|cells| cells.keys().map(String::as_str))
+            .collect();
+        concerns.sort_unstable();
+        concerns.dedup();
+        let id = id.map(|i| format!(" id=\"{i}\"")).unwrap_or_default();
+        let _ = write!(
+            out,
+            "<figure class=\"grid\"{id}><figcaption>{caption}</figcaption><table class=\"heat\"><tr><th class=\"corner\">{corner} \\ concern</th>"
+        );
         for c in &concerns {
-            match cells.get(&(*r, *c)) {
-                Some(cell) => cell.td(&format!("{r}, {c}"), out),
-                None => out.push_str("<td class=\"empty\"></td>"),
-            }
+            let _ = write!(out, "<th class=\"col\"><span>{}</span></th>", esc(c));
         }
         let _ = writeln!(out, "</tr>");
+        for (r, cells) in &self.rows {
+            let _ = write!(out, "<tr><th class=\"row\">{}</th>", esc(r));
+            for c in &concerns {
+                match cells.get(*c) {
+                    Some(cell) => cell.td(&format!("{r}, {c}"), out),
+                    None => out.push_str("<td class=\"empty\"></td>"),
+                }
+            }
+            let _ = writeln!(out, "</tr>");
+        }
+        let _ = writeln!(out, "</table></figure>");
     }
-    let _ = writeln!(out, "</table></figure>");
+}
+
+/// One agent's endpoints by concern, and whether any of its trials did not pass.
+#[derive(Default)]
+struct AgentGrid {
+    grid: ConcernGrid,
+    endpoints: std::collections::BTreeSet<String>,
+    open: bool,
+}
+
+/// One auth mode's Content-Type x Accept grid: the tokens in order of appearance, the
+/// header value each stands for (its first trial's), and the cells.
+#[derive(Default)]
+struct AuthGrid {
+    trials: usize,
+    cts: Vec<(String, Option<String>)>,
+    accepts: Vec<(String, Option<String>)>,
+    cells: BTreeMap<(String, String), Cell>,
+}
+
+impl AuthGrid {
+    fn add(&mut self, i: usize, t: &TrialEntry) {
+        self.trials += 1;
+        let a = &t.axes;
+        if !self.cts.iter().any(|(tok, _)| *tok == a.content_type_token) {
+            self.cts
+                .push((a.content_type_token.clone(), a.content_type.clone()));
+        }
+        if !self.accepts.iter().any(|(tok, _)| *tok == a.accept_token) {
+            self.accepts
+                .push((a.accept_token.clone(), a.accept.clone()));
+        }
+        let key = (a.content_type_token.clone(), a.accept_token.clone());
+        self.cells.entry(key).or_default().add(i, t.verdict);
+    }
 }
 
 /// Agent x concern, then each agent's endpoints x concern in a section that opens on
 /// demand (open where something did not pass): readable with hundreds of endpoints.
-fn agent_grids(trials: &[TrialEntry], out: &mut String) {
-    fn agent(t: &TrialEntry) -> &str {
-        crate::suite::agent_of(&t.endpoint)
-    }
-    concern_grid(
-        trials,
+fn agent_grids(all: &ConcernGrid, agents: &BTreeMap<String, AgentGrid>, out: &mut String) {
+    all.render(
         Some("heatmap-agents"),
         "<b>agent</b> &times; concern",
         "agent",
-        &|t| Some(agent(t)),
         out,
     );
-    let mut agents: Vec<&str> = trials.iter().map(agent).collect();
-    agents.sort_unstable();
-    agents.dedup();
-    for a in agents {
-        let mine = || trials.iter().filter(move |t| agent(t) == a);
-        let endpoints: std::collections::BTreeSet<&str> =
-            mine().map(|t| t.endpoint.as_str()).collect();
-        let open = mine().any(|t| !matches!(t.verdict, VerdictLabel::Pass | VerdictLabel::Info));
+    for (a, g) in agents {
         let _ = writeln!(
             out,
             "<details class=\"agent\" id=\"agent-{}\"{}><summary>{} agent: {} endpoints</summary>",
             esc(a),
-            if open { " open" } else { "" },
+            if g.open { " open" } else { "" },
             esc(a),
-            endpoints.len()
+            g.endpoints.len()
         );
-        concern_grid(
-            trials,
+        g.grid.render(
             None,
             &format!("<b>{}</b> endpoints &times; concern", esc(a)),
             "endpoint",
-            &|t: &TrialEntry| (agent(t) == a).then(|| method_of(&t.endpoint)),
             out,
         );
         let _ = writeln!(out, "</details>");
@@ -202,8 +213,33 @@ fn method_of(uid: &str) -> &str {
 }
 
 pub(super) fn heat_map(doc: &ReportDoc, out: &mut String) {
-    let trials = &doc.trials;
-    let auths = ordered(trials.iter().map(|t| t.axes.auth.as_str()), auth_rank);
+    // One pass over the trials (a run's are built one at a time): every grid's cells.
+    let mut all = ConcernGrid::default();
+    let mut agents: BTreeMap<String, AgentGrid> = BTreeMap::new();
+    let mut auths: Vec<(String, AuthGrid)> = Vec::new();
+    for (i, t) in doc.trials.iter().enumerate() {
+        let agent = crate::suite::agent_of(&t.endpoint);
+        all.add(agent, &t.concern, i, t.verdict);
+        if !agents.contains_key(agent) {
+            agents.insert(agent.to_string(), AgentGrid::default());
+        }
+        if let Some(g) = agents.get_mut(agent) {
+            g.grid.add(method_of(&t.endpoint), &t.concern, i, t.verdict);
+            if !g.endpoints.contains(&t.endpoint) {
+                g.endpoints.insert(t.endpoint.clone());
+            }
+            g.open |= !matches!(t.verdict, VerdictLabel::Pass | VerdictLabel::Info);
+        }
+        match auths.iter_mut().find(|(a, _)| *a == t.axes.auth) {
+            Some((_, g)) => g.add(i, &t),
+            None => {
+                let mut g = AuthGrid::default();
+                g.add(i, &t);
+                auths.push((t.axes.auth.clone(), g));
+            }
+        }
+    }
+    auths.sort_by_key(|(a, _)| auth_rank(a));
     let _ = writeln!(
         out,
         "<section id=\"heatmap\"><h2>Heat map: agent &times; concern, each agent's endpoints, then Content-Type &times; Accept &times; auth</h2>"
@@ -223,43 +259,18 @@ pub(super) fn heat_map(doc: &ReportDoc, out: &mut String) {
         badge(VerdictLabel::Skipped)
     );
     let _ = writeln!(out, "<div id=\"heatmap-grids\" class=\"grids\">");
-    agent_grids(trials, out);
-    for auth in auths {
-        let mine: Vec<(usize, &TrialEntry)> = trials
-            .iter()
-            .enumerate()
-            .filter(|(_, t)| t.axes.auth == auth)
-            .collect();
-        let cts = ordered(
-            mine.iter().map(|(_, t)| t.axes.content_type_token.as_str()),
-            media_rank,
-        );
-        let accs = ordered(
-            mine.iter().map(|(_, t)| t.axes.accept_token.as_str()),
-            media_rank,
-        );
-        let mut cells: BTreeMap<(&str, &str), Cell> = BTreeMap::new();
-        for (i, t) in &mine {
-            cells
-                .entry((
-                    t.axes.content_type_token.as_str(),
-                    t.axes.accept_token.as_str(),
-                ))
-                .or_default()
-                .add(*i, t.verdict);
-        }
+    agent_grids(&all, &agents, out);
+    for (auth, g) in &mut auths {
+        g.cts.sort_by_key(|(tok, _)| media_rank(tok));
+        g.accepts.sort_by_key(|(tok, _)| media_rank(tok));
         let _ = writeln!(
             out,
             "<figure class=\"grid\"><figcaption>auth: <b>{}</b> ({} trials)</figcaption><table class=\"heat\"><tr><th class=\"corner\">CT \\ Accept</th>",
             esc(auth),
-            mine.len()
+            g.trials
         );
-        for a in &accs {
+        for (a, value) in &g.accepts {
             // The header value itself when its token says nothing (`*/*` -> `---`).
-            let value = mine
-                .iter()
-                .find(|(_, t)| t.axes.accept_token == *a)
-                .and_then(|(_, t)| t.axes.accept.as_deref());
             let label = match value {
                 Some(v) if !a.chars().any(|c| c.is_ascii_alphanumeric()) => v,
                 _ => a,
@@ -267,16 +278,12 @@ pub(super) fn heat_map(doc: &ReportDoc, out: &mut String) {
             let _ = write!(
                 out,
                 "<th class=\"col\" title=\"{}\"><span>{}</span></th>",
-                esc(value.unwrap_or("no Accept header")),
+                esc(value.as_deref().unwrap_or("no Accept header")),
                 esc(&short(label))
             );
         }
         let _ = writeln!(out, "</tr>");
-        for ct in &cts {
-            let value = mine
-                .iter()
-                .find(|(_, t)| t.axes.content_type_token == *ct)
-                .and_then(|(_, t)| t.axes.content_type.as_deref());
+        for (ct, value) in &g.cts {
             let label = match value {
                 Some(v) if !ct.chars().any(|c| c.is_ascii_alphanumeric()) => v,
                 _ => ct,
@@ -284,11 +291,11 @@ pub(super) fn heat_map(doc: &ReportDoc, out: &mut String) {
             let _ = write!(
                 out,
                 "<tr><th class=\"row\" title=\"{}\">{}</th>",
-                esc(value.unwrap_or("no body")),
+                esc(value.as_deref().unwrap_or("no body")),
                 esc(label)
             );
-            for a in &accs {
-                match cells.get(&(*ct, *a)) {
+            for (a, _) in &g.accepts {
+                match g.cells.get(&(ct.clone(), a.clone())) {
                     Some(c) => c.td(&format!("{ct} -> {a}, {auth}"), out),
                     None => {
                         let _ = write!(out, "<td class=\"empty\"></td>");
@@ -308,15 +315,11 @@ mod tests {
 
     #[test]
     fn axis_order() {
-        let got = ordered(
-            ["xml", "no-body", "text/plain", "json"].into_iter(),
-            media_rank,
-        );
+        let mut got = vec!["xml", "no-body", "text/plain", "json"];
+        got.sort_by_key(|t| media_rank(t));
         assert_eq!(got, vec!["json", "xml", "text/plain", "no-body"]);
-        let got = ordered(
-            ["wrong-basic", "xsrf", "soticket-SoTicket", "basic"].into_iter(),
-            auth_rank,
-        );
+        let mut got = vec!["wrong-basic", "xsrf", "soticket-SoTicket", "basic"];
+        got.sort_by_key(|t| auth_rank(t));
         assert_eq!(
             got,
             vec!["basic", "soticket-SoTicket", "xsrf", "wrong-basic"]
