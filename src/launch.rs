@@ -5,7 +5,7 @@
 use crate::credentials::Credentials;
 use crate::engine::pool::Details;
 use crate::engine::{Engine, EngineConfig, RunOutcome, TrialReport, WritePolicy};
-use crate::matrix::TrialSpec;
+use crate::matrix::SpecList;
 use crate::progress::Progress;
 use crate::suite::Suite;
 use crate::target::Target;
@@ -155,7 +155,7 @@ impl Default for RunOptions {
 pub fn execute(
     suite: Arc<Suite>,
     target: Target,
-    specs: Vec<TrialSpec>,
+    specs: impl Into<SpecList>,
     progress: bool,
 ) -> Result<RunOutcome, String> {
     let options = RunOptions {
@@ -169,9 +169,10 @@ pub fn execute(
 pub fn execute_with(
     suite: Arc<Suite>,
     target: Target,
-    specs: Vec<TrialSpec>,
+    specs: impl Into<SpecList>,
     options: RunOptions,
 ) -> Result<RunOutcome, String> {
+    let specs: SpecList = specs.into();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -86,7 +86,7 @@ pub fn rejudge_doc(
     let noop: Arc<dyn Fn(&TrialReport) + Send + Sync> = Arc::new(|_| {});
     let mut reports = rt.block_on(pool::run_all_with(
         Arc::new(engine),
-        Arc::new(specs),
+        Arc::new(specs.into()),
         8,
         noop,
         Details::All,

@@ -13,7 +13,7 @@
 
 use crate::engine::{failure_message, pool, TrialReport};
 use crate::launch;
-use crate::matrix::TrialSpec;
+use crate::matrix::{SpecList, TrialSpec};
 use crate::report::detection::{Caught, CleanProfile, Detection};
 use crate::suite::Suite;
 use crate::target::{Limits, Target};
@@ -289,7 +289,7 @@ fn target(concurrency: usize) -> Target {
 /// returning every report in trial order.
 pub async fn run_server(
     suite: Arc<Suite>,
-    specs: Arc<Vec<TrialSpec>>,
+    specs: Arc<SpecList>,
     fault: Option<Fault>,
     profile: Profile,
     concurrency: usize,
@@ -346,15 +346,16 @@ pub fn run(
                 .push(s.clone());
         }
     }
-    let by_concern: std::collections::BTreeMap<&str, Arc<Vec<TrialSpec>>> = by_concern
+    let by_concern: std::collections::BTreeMap<&str, Arc<SpecList>> = by_concern
         .into_iter()
-        .map(|(k, v)| (k, Arc::new(v)))
+        .map(|(k, v)| (k, Arc::new(SpecList::from(v))))
         .collect();
-    let all = Arc::new(specs);
+    let all = Arc::new(SpecList::from(specs));
     let specs_for = |fault: Option<Fault>| match fault {
-        Some(f) if options.own_concern_only => {
-            by_concern.get(f.concern()).cloned().unwrap_or_default()
-        }
+        Some(f) if options.own_concern_only => by_concern
+            .get(f.concern())
+            .cloned()
+            .unwrap_or_else(|| Arc::new(SpecList::from(Vec::new()))),
         _ => all.clone(),
     };
     let concurrency = options.concurrency;

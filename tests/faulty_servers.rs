@@ -30,7 +30,7 @@ fn run(fault: Option<Fault>, filter: &str) -> Vec<TrialReport> {
         .expect("runtime");
     rt.block_on(selftest::run_server(
         Arc::new(suite),
-        Arc::new(specs),
+        Arc::new(specs.into()),
         fault,
         soconform_reference::Profile::Reference,
         8,

@@ -74,7 +74,7 @@ fn run_against(addr: SocketAddr) -> (RunOutcome, Duration) {
 
 fn try_run_against(addr: SocketAddr) -> (Result<RunOutcome, String>, Duration) {
     let suite = suite();
-    let specs = TRIALS
+    let specs: Vec<_> = TRIALS
         .iter()
         .map(|n| {
             matrix::find_exact(&suite, n)

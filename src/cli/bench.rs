@@ -16,7 +16,7 @@ use super::exit;
 use crate::engine::pool::{self, Details};
 use crate::engine::{Engine, EngineConfig, TrialReport};
 use crate::exchange::{HttpClient, Request};
-use crate::matrix::{self, TrialSpec};
+use crate::matrix;
 use crate::suite::{Suite, SuitePaths};
 use crate::target::Limits;
 use soconform_reference as reference;
@@ -129,7 +129,9 @@ fn bench(args: &BenchArgs) -> Result<(), String> {
         startup.push(t * 1000.0);
     }
     let suite = Arc::new(Suite::load(paths).map_err(|e| e.to_string())?);
-    let specs = Arc::new(matrix::expand_all(&suite).map_err(|e| e.to_string())?);
+    let specs = Arc::new(matrix::SpecList::from(
+        matrix::expand_all(&suite).map_err(|e| e.to_string())?,
+    ));
     let concurrency = args
         .concurrency
         .unwrap_or(Limits::embedded().concurrency)
@@ -306,7 +308,7 @@ struct SuiteRun {
 /// (server start excluded).
 async fn run_suite(
     suite: &Arc<Suite>,
-    specs: &Arc<Vec<TrialSpec>>,
+    specs: &Arc<matrix::SpecList>,
     concurrency: usize,
     latency: Duration,
     capture: bool,

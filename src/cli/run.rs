@@ -8,7 +8,7 @@ use crate::engine::pool::Details;
 use crate::engine::RunOutcome;
 use crate::engine::{failure_message, TrialReport};
 use crate::launch::{execute_with, RunOptions};
-use crate::matrix::{self, TrialSpec};
+use crate::matrix::{self, SpecList};
 use crate::report::summary;
 use crate::suite::{Suite, SuitePaths};
 use crate::target::{parse_duration, LimitOverrides, Target};
@@ -164,12 +164,9 @@ fn run(args: &RunArgs) -> Result<u8, String> {
     if !args.allow_writes.is_empty() {
         target.allow_writes = args.allow_writes.clone();
     }
-    let mut specs = select_specs(&suite, args, &target.endpoints)?;
-    if let Some(n) = args.scale {
-        specs = scaled(&suite, specs, n);
-    }
+    let specs = select_specs(&suite, args, &target.endpoints)?;
     if args.list {
-        for s in &specs {
+        for s in specs.iter() {
             println!("{}", s.name);
         }
         return Ok(exit::OK);
@@ -239,61 +236,48 @@ fn run(args: &RunArgs) -> Result<u8, String> {
     Ok(code)
 }
 
-/// `specs`, then their generic trials over and over, to `n` trials, every copy renamed
-/// `<name>#<k>`: as a larger spec adds endpoints, it adds generic trials, while the
-/// UserGroup family's (which make groups, and whose listings grow with them) run once.
-/// Without generic trials among `specs`, all of them are repeated.
-fn scaled(suite: &Suite, specs: Vec<TrialSpec>, n: usize) -> Vec<TrialSpec> {
-    let generic: Vec<&TrialSpec> = specs
-        .iter()
-        .filter(|s| !suite.own_cases.contains(&*s.endpoint))
-        .collect();
-    let pool: Vec<&TrialSpec> = if generic.is_empty() {
-        specs.iter().collect()
-    } else {
-        generic
-    };
-    let mut out: Vec<TrialSpec> = Vec::with_capacity(n);
-    out.extend(specs.iter().take(n).cloned());
-    let mut i = 0;
-    while out.len() < n && !pool.is_empty() {
-        let mut s = pool[i % pool.len()].clone();
-        s.name = format!("{}#{}", s.name, i / pool.len() + 1);
-        out.push(s);
-        i += 1;
-    }
-    out
-}
-
+/// The trials `args` select: `--exact`'s one, or every trial of the suite that the
+/// `--filter`s, `endpoints` and `--partition` admit, held compact (see `SpecList`: a run
+/// of the whole documented API holds its trial list in well under a megabyte); with
+/// `--scale N`, their generic trials over and over to `N` (see [`SpecList::scaled`]).
 pub fn select_specs(
-    suite: &Suite,
+    suite: &Arc<Suite>,
     args: &RunArgs,
     endpoints: &[String],
-) -> Result<Vec<TrialSpec>, String> {
+) -> Result<SpecList, String> {
     if let Some(name) = &args.exact {
         return match matrix::find_exact(suite, name).map_err(|e| e.to_string())? {
-            Some(s) => Ok(vec![s]),
+            Some(s) => Ok(SpecList::from(vec![s])),
             None => Err(format!(
                 "no trial is named `{name}` (see `soconform run --list`)"
             )),
         };
     }
-    let all = matrix::expand_all(suite).map_err(|e| e.to_string())?;
-    let selected: Vec<TrialSpec> = if args.filter.is_empty() {
-        all
-    } else {
-        all.into_iter()
-            .filter(|s| args.filter.iter().any(|f| s.name.contains(f.as_str())))
-            .collect()
-    };
-    let selected = matrix::for_endpoints(suite, selected, endpoints)?;
-    let selected = match &args.partition {
-        Some(p) => p.select(selected, |s| s.name.as_str()),
+    // A pattern that matches no endpoint is an error naming it, before anything runs.
+    matrix::check_endpoint_patterns(suite, endpoints)?;
+    let mut admitted = 0usize;
+    let selected = SpecList::select(suite.clone(), |s| {
+        let keep = (args.filter.is_empty()
+            || args.filter.iter().any(|f| s.name.contains(f.as_str())))
+            && (endpoints.is_empty()
+                || endpoints
+                    .iter()
+                    .any(|p| soconform_suite::glob::matches(p, &s.endpoint)));
+        if !keep {
+            return false;
+        }
+        admitted += 1;
+        args.partition
+            .as_ref()
+            .is_none_or(|p| p.contains(admitted - 1, &s.name))
+    })
+    .map_err(|e| e.to_string())?;
+    // As a larger spec adds endpoints, it adds generic trials, while the UserGroup
+    // family's (which make groups, and whose listings grow with them) run once.
+    let selected = match args.scale {
+        Some(n) => selected.scaled(n, |s| !suite.own_cases.contains(&*s.endpoint)),
         None => selected,
     };
-    let mut selected = selected;
-    // Expanding grows the list by doubling: a long run holds the trials it has, no more.
-    selected.shrink_to_fit();
     if selected.is_empty() && !args.list {
         return Err(
             "no trial matches the --filter/--endpoint/--partition given (see `soconform run --list`)".into(),

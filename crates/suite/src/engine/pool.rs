@@ -4,7 +4,7 @@
 
 use super::trials::{Slot, Trials};
 use super::{Engine, TrialReport};
-use crate::matrix::TrialSpec;
+use crate::matrix::SpecList;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -30,7 +30,7 @@ pub trait Keeper: Send + Sync {
 /// Runs every spec with [`Details::All`]; `on_done` is called as each trial finishes.
 pub async fn run_all(
     engine: Arc<Engine>,
-    specs: Arc<Vec<TrialSpec>>,
+    specs: Arc<SpecList>,
     concurrency: usize,
     on_done: Arc<dyn Fn(&TrialReport) + Send + Sync>,
 ) -> Result<Trials, String> {
@@ -40,7 +40,7 @@ pub async fn run_all(
 /// Runs every spec, keeping `details` of each finished trial.
 pub async fn run_all_with(
     engine: Arc<Engine>,
-    specs: Arc<Vec<TrialSpec>>,
+    specs: Arc<SpecList>,
     concurrency: usize,
     on_done: Arc<dyn Fn(&TrialReport) + Send + Sync>,
     details: Details,
@@ -67,8 +67,12 @@ pub async fn run_all_with(
         workers.spawn(async move {
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(spec) = specs.get(i) else { break };
-                let mut report = engine.run(spec).await;
+                if i >= specs.len() {
+                    break;
+                }
+                // A compact list's spec is expanded again as it is read (see `SpecList`).
+                let Some(spec) = specs.get(i) else { continue };
+                let mut report = engine.run(&spec).await;
                 on_done(&report);
                 // A passing trial's exchanges, checks and `curl` go to the keeper (a
                 // report's spool); the report keeps what the summary reads.

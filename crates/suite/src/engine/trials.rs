@@ -6,7 +6,7 @@
 
 use super::TrialReport;
 use crate::checks::Verdict;
-use crate::matrix::TrialSpec;
+use crate::matrix::{SpecList, TrialSpec};
 use crate::suite::Suite;
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -15,7 +15,7 @@ use std::sync::Arc;
 #[derive(Clone, Default)]
 pub struct Trials {
     /// What a passing trial's light report is rebuilt from (`None`: every slot is held).
-    source: Option<(Arc<Suite>, Arc<Vec<TrialSpec>>)>,
+    source: Option<(Arc<Suite>, Arc<SpecList>)>,
     slots: Vec<Slot>,
 }
 
@@ -76,7 +76,7 @@ impl From<Vec<TrialReport>> for Trials {
 impl Trials {
     /// An empty list whose passing trials may be kept light: their reports are rebuilt
     /// from `specs` (the run's, by index) and `suite`.
-    pub fn new(suite: Arc<Suite>, specs: Arc<Vec<TrialSpec>>) -> Trials {
+    pub fn new(suite: Arc<Suite>, specs: Arc<SpecList>) -> Trials {
         Trials {
             source: Some((suite, specs)),
             slots: Vec::new(),
@@ -99,7 +99,7 @@ impl Trials {
     /// Trial `i`'s report: held, or rebuilt light (no exchanges, checks or `curl`; those
     /// are in the spool when [`Trials::spooled`]).
     pub fn get(&self, i: usize) -> Option<Cow<'_, TrialReport>> {
-        self.slots.get(i).map(|s| self.report(s))
+        self.slots.get(i).and_then(|s| self.report(s))
     }
 
     /// Whether trial `i`'s details are in the report's spool.
@@ -112,7 +112,7 @@ impl Trials {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = Cow<'_, TrialReport>> + '_ {
-        self.slots.iter().map(|s| self.report(s))
+        self.slots.iter().filter_map(|s| self.report(s))
     }
 
     /// The reports held whole: every trial but the light passes, so every one that did
@@ -149,23 +149,24 @@ impl Trials {
         let Trials { source, slots } = self;
         slots
             .into_iter()
-            .map(|s| match s {
-                Slot::Held(r) => *r,
+            .filter_map(|s| match s {
+                Slot::Held(r) => Some(*r),
                 light => rebuilt(source.as_ref(), &light),
             })
             .collect()
     }
 
-    fn report<'a>(&'a self, slot: &'a Slot) -> Cow<'a, TrialReport> {
+    fn report<'a>(&'a self, slot: &'a Slot) -> Option<Cow<'a, TrialReport>> {
         match slot {
-            Slot::Held(r) => Cow::Borrowed(&**r),
-            light => Cow::Owned(rebuilt(self.source.as_ref(), light)),
+            Slot::Held(r) => Some(Cow::Borrowed(&**r)),
+            light => rebuilt(self.source.as_ref(), light).map(Cow::Owned),
         }
     }
 }
 
-/// A light slot's report (`push` keeps a slot light only when there is a source).
-fn rebuilt(source: Option<&(Arc<Suite>, Arc<Vec<TrialSpec>>)>, slot: &Slot) -> TrialReport {
+/// A light slot's report, from its spec. Only a list with a source has light slots, and
+/// a spec the run read reads again (see `SpecList`): `None` does not happen.
+fn rebuilt(source: Option<&(Arc<Suite>, Arc<SpecList>)>, slot: &Slot) -> Option<TrialReport> {
     match (slot, source) {
         (
             Slot::Passed {
@@ -174,8 +175,11 @@ fn rebuilt(source: Option<&(Arc<Suite>, Arc<Vec<TrialSpec>>)>, slot: &Slot) -> T
                 duration_ms,
             },
             Some((suite, specs)),
-        ) => light_report(suite, &specs[*spec as usize], *duration_ms, *spooled),
-        _ => unreachable!("only a light slot of a list with specs is rebuilt"),
+        ) => {
+            let spec = specs.get(*spec as usize)?;
+            Some(light_report(suite, &spec, *duration_ms, *spooled))
+        }
+        _ => None,
     }
 }
 

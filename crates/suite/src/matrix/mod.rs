@@ -15,6 +15,9 @@ use crate::trial_name::{self, Token, TrialName};
 use crate::vocab::{self, AuthScheme};
 use std::sync::Arc;
 
+mod list;
+pub use list::SpecList;
+
 /// In a `$select` value of a case over endpoints: the endpoint's first scalar property.
 const PROPERTY: &str = "{property}";
 
@@ -67,7 +70,6 @@ pub struct MatrixError {
     pub message: String,
 }
 
-/// Every trial of the suite, in case-file order.
 /// The trials of the endpoints whose uid matches one of `patterns` (`*`: any run of
 /// characters; none: every trial). A pattern that matches no endpoint of the suite is an
 /// error naming it: a typo must not pass for a run of nothing.
@@ -79,6 +81,18 @@ pub fn for_endpoints(
     if patterns.is_empty() {
         return Ok(specs);
     }
+    check_endpoint_patterns(suite, patterns)?;
+    Ok(specs
+        .into_iter()
+        .filter(|s| {
+            let uid = s.endpoint_uid(suite);
+            patterns.iter().any(|p| crate::glob::matches(p, uid))
+        })
+        .collect())
+}
+
+/// An error naming the first of `patterns` that matches no endpoint of the suite.
+pub fn check_endpoint_patterns(suite: &Suite, patterns: &[String]) -> Result<(), String> {
     for p in patterns {
         if !suite
             .endpoints
@@ -90,15 +104,10 @@ pub fn for_endpoints(
             ));
         }
     }
-    Ok(specs
-        .into_iter()
-        .filter(|s| {
-            let uid = s.endpoint_uid(suite);
-            patterns.iter().any(|p| crate::glob::matches(p, uid))
-        })
-        .collect())
+    Ok(())
 }
 
+/// Every trial of the suite, in case-file order.
 pub fn expand_all(suite: &Suite) -> Result<Vec<TrialSpec>, MatrixError> {
     let mut out = Vec::new();
     for (fi, (_, file)) in suite.cases.files.iter().enumerate() {
@@ -147,12 +156,22 @@ pub fn find_exact(suite: &Suite, name: &str) -> Result<Option<TrialSpec>, Matrix
 
 /// The trials of one case (for a `generate` case, one set per configured seed).
 pub fn expand_case(suite: &Suite, fi: usize, ci: usize) -> Result<Vec<TrialSpec>, MatrixError> {
-    let seeds = suite.generation.seeds();
     let mut out = Vec::new();
     for uid in endpoints_of(suite, fi, ci).map_err(|m| error(suite, fi, ci, m))? {
-        out.extend(expand_seeds(suite, fi, ci, &uid, &seeds)?);
+        out.extend(expand_group(suite, fi, ci, &uid)?);
     }
     Ok(out)
+}
+
+/// The trials of one case on endpoint `uid` (for a `generate` case, one set per
+/// configured seed).
+fn expand_group(
+    suite: &Suite,
+    fi: usize,
+    ci: usize,
+    uid: &str,
+) -> Result<Vec<TrialSpec>, MatrixError> {
+    expand_seeds(suite, fi, ci, uid, &suite.generation.seeds())
 }
 
 fn error(suite: &Suite, fi: usize, ci: usize, message: String) -> MatrixError {
