@@ -31,16 +31,14 @@ pub(super) enum Slot {
 }
 
 impl Slot {
-    /// The slot of spec `spec`'s report (its index in the run's specs). A pass with no
-    /// notes is kept light when its details went to the spool (`report.spooled`) or when
-    /// `light` says nobody reads them; whatever a light report cannot rebuild (a note)
-    /// keeps it whole. (Only [`Trials::new`]'s lists, with specs to rebuild from, take
-    /// slots.)
+    /// The slot of spec `spec`'s report (its index in the run's specs). A pass is kept
+    /// light when its details (exchanges, checks, notes) went to the spool
+    /// (`report.spooled`) or when `light` says nobody reads them (a run without a
+    /// report, whose console names only the trials that did not pass). (Only
+    /// [`Trials::new`]'s lists, with specs to rebuild from, take slots.)
     pub(super) fn of(spec: usize, report: TrialReport, light: bool) -> Slot {
-        let lightweight = report.verdict == Verdict::Pass
-            && report.notes.is_empty()
-            && report.waived.is_none()
-            && (light || report.spooled);
+        let lightweight =
+            report.verdict == Verdict::Pass && report.waived.is_none() && (light || report.spooled);
         match u32::try_from(spec) {
             Ok(spec) if lightweight => Slot::Passed {
                 spec,
