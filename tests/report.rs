@@ -675,6 +675,24 @@ fn secrets_a_server_echoes_are_masked_and_failures_exit_1() {
     let doc = json(&run.dir.join("report.json"));
     assert_eq!(doc["outcome"]["exit_code"], 1);
     assert_eq!(doc["outcome"]["verdict"], "not-conformant");
+    // junit.xml is written a testsuite at a time: its totals are its suites' and the
+    // run's (a fail is a failure, a skip skipped; warnings pass without --strict).
+    let count = |v: &str| {
+        doc["trials"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|t| t["verdict"] == v)
+            .count()
+    };
+    assert_eq!(report.failures, count("fail"));
+    assert_eq!(report.skipped, count("skipped") + count("waived"));
+    let sum =
+        |f: fn(&quick_junit::TestSuite) -> usize| report.test_suites.iter().map(f).sum::<usize>();
+    assert_eq!(sum(|s| s.failures), report.failures);
+    assert_eq!(sum(|s| s.skipped), report.skipped);
+    assert_eq!(sum(|s| s.tests), report.tests);
+    assert_eq!(sum(|s| s.test_cases.len()), report.tests);
 }
 
 /// A run with `--report` spools each passing trial's details to disk as it finishes and
