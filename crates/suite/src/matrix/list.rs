@@ -4,7 +4,7 @@
 //! mostly in order): fifty thousand trials cost well under a megabyte, not twenty. A
 //! list given as specs (`--exact`, tests, the self-test) holds them as they are.
 
-use super::{expand_group, MatrixError, TrialSpec};
+use super::{expand_group, Citations, MatrixError, TrialSpec};
 use crate::suite::Suite;
 use std::borrow::Cow;
 use std::sync::{Arc, Mutex};
@@ -67,7 +67,7 @@ impl SpecList {
                 for uid in super::endpoints_of(&suite, fi, ci)
                     .map_err(|m| super::error(&suite, fi, ci, m))?
                 {
-                    let specs = expand_group(&suite, fi, ci, &uid)?;
+                    let specs = expand_group(&suite, fi, ci, &uid, Citations::Check)?;
                     let group = index(groups.len())?;
                     let before = at.len();
                     for (i, s) in specs.iter().enumerate() {
@@ -198,7 +198,7 @@ impl Compact {
             }
         }
         let (fi, ci, uid) = self.groups.get(g as usize)?;
-        let specs = Arc::new(expand_group(&self.suite, *fi, *ci, uid).ok()?);
+        let specs = Arc::new(expand_group(&self.suite, *fi, *ci, uid, Citations::Checked).ok()?);
         if let Ok(mut last) = self.last.lock() {
             *last = Some((g, specs.clone()));
         }

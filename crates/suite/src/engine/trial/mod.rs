@@ -378,9 +378,15 @@ fn report(mut st: State<'_>, spec: &TrialSpec, verdict: Verdict, t0: Instant) ->
         engine.capture(st.exchanges.iter().map(|e| e.request.clone()).collect());
     }
     // Recording costs more than many checks (every text is scanned for secrets): skip it
-    // for a passing trial whose exchanges nobody will read.
-    if !engine.keeps_passing_details() && matches!(verdict, Verdict::Pass | Verdict::Info) {
+    // for a passing trial whose exchanges (and so `curl`) nobody will read, and a pass's
+    // checks and notes too (the run keeps it light: see `Trials`).
+    let unread = !engine.keeps_passing_details();
+    if unread && matches!(verdict, Verdict::Pass | Verdict::Info) {
         st.exchanges.clear();
+    }
+    if unread && verdict == Verdict::Pass {
+        st.results.clear();
+        st.notes.clear();
     }
     let redactor = &engine.redactor;
     let main = st.exchanges.iter().rev().find(|e| e.purpose == "main");
