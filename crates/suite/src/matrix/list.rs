@@ -1,13 +1,18 @@
 //! The specs of a run, in order. A run chosen from the whole suite holds each as twelve
 //! bytes (which case-on-an-endpoint expansion it comes from, and where in it) and
-//! expands that case again when the spec is read, keeping the last expansion (reads go
-//! mostly in order): fifty thousand trials cost well under a megabyte, not twenty. A
+//! expands that case again when the spec is read, keeping the recent expansions (reads
+//! go mostly in order): fifty thousand trials cost well under a megabyte, not twenty. A
 //! list given as specs (`--exact`, tests, the self-test) holds them as they are.
 
 use super::{expand_group, Citations, MatrixError, TrialSpec};
 use crate::suite::Suite;
 use std::borrow::Cow;
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
+
+/// How many expanded groups a compact list keeps: more than the trials a run has in
+/// flight (each in its own group, at worst), a few hundred kilobytes.
+const RECENT: usize = 128;
 
 pub struct SpecList {
     kind: Kind,
@@ -23,8 +28,10 @@ struct Compact {
     /// Each case-on-an-endpoint the specs come from: case file, case, endpoint uid.
     groups: Vec<(usize, usize, String)>,
     at: Vec<At>,
-    /// The last group expanded, shared by the readers (the pool's workers, the reports).
-    last: Mutex<Option<(u32, Arc<Vec<TrialSpec>>)>>,
+    /// The groups expanded last (up to [`RECENT`]), shared by the readers: the pool's
+    /// workers read the trials in flight (a window of many small groups), the reports
+    /// read in order.
+    recent: Mutex<VecDeque<(u32, Arc<Vec<TrialSpec>>)>>,
 }
 
 /// Where a spec is: its group, its index in the group's expansion, and which copy it is
@@ -91,7 +98,7 @@ impl SpecList {
                 suite,
                 groups,
                 at,
-                last: Mutex::new(None),
+                recent: Mutex::new(VecDeque::new()),
             }),
         })
     }
@@ -158,8 +165,8 @@ impl SpecList {
         self.len() == 0
     }
 
-    /// Spec `i` (of a compact list: its case expanded again, unless it was the last one
-    /// read).
+    /// Spec `i` (of a compact list: its case expanded again, unless it was read
+    /// recently).
     pub fn get(&self, i: usize) -> Option<Cow<'_, TrialSpec>> {
         match &self.kind {
             Kind::Held(v) => v.get(i).map(Cow::Borrowed),
@@ -186,21 +193,22 @@ impl Compact {
         Some(spec)
     }
 
-    /// The expansion of group `g`: the last one read, or expanded now. It expanded when
-    /// the list was made, and expanding is deterministic: an error here cannot happen
-    /// short of a changed suite in memory, and reads as no spec.
+    /// The expansion of group `g`: a recent one, or expanded now. It expanded when the
+    /// list was made, and expanding is deterministic: an error here cannot happen short
+    /// of a changed suite in memory, and reads as no spec.
     fn group(&self, g: u32) -> Option<Arc<Vec<TrialSpec>>> {
-        if let Ok(last) = self.last.lock() {
-            if let Some((at, specs)) = last.as_ref() {
-                if *at == g {
-                    return Some(specs.clone());
-                }
+        if let Ok(recent) = self.recent.lock() {
+            if let Some((_, specs)) = recent.iter().find(|(at, _)| *at == g) {
+                return Some(specs.clone());
             }
         }
         let (fi, ci, uid) = self.groups.get(g as usize)?;
         let specs = Arc::new(expand_group(&self.suite, *fi, *ci, uid, Citations::Checked).ok()?);
-        if let Ok(mut last) = self.last.lock() {
-            *last = Some((g, specs.clone()));
+        if let Ok(mut recent) = self.recent.lock() {
+            if recent.len() == RECENT {
+                recent.pop_front();
+            }
+            recent.push_back((g, specs.clone()));
         }
         Some(specs)
     }
@@ -252,7 +260,7 @@ mod tests {
             assert_eq!(got.content_type, want.content_type);
             assert_eq!(got.accept, want.accept);
         }
-        // Read out of order too: the last expansion is only a cache.
+        // Read out of order too: the recent expansions are only a cache.
         let last = list.len() - 1;
         assert_eq!(
             list.get(last).map(|s| s.name.clone()),
