@@ -75,38 +75,18 @@ pub async fn run_all_with(
                 let mut report = engine.run(&spec).await;
                 on_done(&report);
                 // A passing trial's exchanges, checks and `curl` go to the keeper (a
-                // report's spool); the report keeps what the summary reads.
+                // report's spool); its slot then keeps only its index and duration.
                 if let (Some(k), crate::checks::Verdict::Pass) = (engine.keeper(), &report.verdict)
                 {
-                    if k.keep(i, &report).is_ok() {
-                        // What only the spooled entry needs: the report's own text, the
-                        // request's details, the replay state. Tokens, verdict and level stay.
-                        report.exchanges = Vec::new();
-                        report.results = Vec::new();
-                        report.curl = None;
-                        report.notes = Vec::new();
-                        report.title = String::new();
-                        report.spec = Default::default();
-                        report.replay = None;
-                        report.content_type = None;
-                        report.accept = None;
-                        report.select = None;
-                        report.spooled = true;
-                    }
+                    report.spooled = k.keep(i, &report).is_ok();
                 }
-                if details == Details::FailuresOnly {
-                    match report.verdict {
-                        crate::checks::Verdict::Pass => {
-                            report.exchanges = Vec::new();
-                            report.results = Vec::new();
-                            report.curl = None;
-                        }
-                        crate::checks::Verdict::Info => {
-                            report.exchanges = Vec::new();
-                            report.curl = None;
-                        }
-                        _ => {}
-                    }
+                // Nobody reads an observation's exchanges without a report (a pass's
+                // slot is light: see `Trials`).
+                if details == Details::FailuresOnly
+                    && report.verdict == crate::checks::Verdict::Info
+                {
+                    report.exchanges = Vec::new();
+                    report.curl = None;
                 }
                 let slot = Slot::of(i, report, details == Details::FailuresOnly);
                 if let Ok(mut s) = slots.lock() {
@@ -123,8 +103,12 @@ pub async fn run_all_with(
             .lock()
             .map_err(|_| "a trial worker panicked".to_string())?,
     );
-    let mut filled = Vec::with_capacity(reports.iter().filter(|r| r.is_some()).count());
-    filled.extend(reports.into_iter().flatten());
+    // One slot per spec, in spec order: a trial's place is its spec's index, which the
+    // spool files its entry under.
+    let mut filled = Vec::with_capacity(reports.len());
+    for (i, slot) in reports.into_iter().enumerate() {
+        filled.push(slot.ok_or_else(|| format!("trial {i} of the run reported nothing"))?);
+    }
     let mut trials = Trials::new(engine.suite.clone(), specs);
     trials.fill(filled);
     Ok(trials)

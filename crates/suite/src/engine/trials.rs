@@ -95,18 +95,9 @@ impl Trials {
     }
 
     /// Trial `i`'s report: held, or rebuilt light (no exchanges, checks or `curl`; those
-    /// are in the spool when [`Trials::spooled`]).
+    /// are in the spool when it is `spooled`).
     pub fn get(&self, i: usize) -> Option<Cow<'_, TrialReport>> {
         self.slots.get(i).and_then(|s| self.report(s))
-    }
-
-    /// Whether trial `i`'s details are in the report's spool.
-    pub fn spooled(&self, i: usize) -> bool {
-        match self.slots.get(i) {
-            Some(Slot::Held(r)) => r.spooled,
-            Some(Slot::Passed { spooled, .. }) => *spooled,
-            None => false,
-        }
     }
 
     pub fn iter(&self) -> impl Iterator<Item = Cow<'_, TrialReport>> + '_ {

@@ -472,10 +472,11 @@ pub fn write_streamed(
                 out.write_all(&bytes?)?;
                 continue;
             }
-            if let Some(t) = trials.get(j) {
-                let t = compact(t.into_owned(), &doc.check_citations);
-                serde_json::to_writer(&mut *out, &t).map_err(std::io::Error::other)?;
-            }
+            let t = trials.get(j).ok_or_else(|| {
+                std::io::Error::other(format!("trial {j} of the run could not be read back"))
+            })?;
+            let t = compact(t.into_owned(), &doc.check_citations);
+            serde_json::to_writer(&mut *out, &t).map_err(std::io::Error::other)?;
         }
         out.write_all(b"\n]")?;
     }
