@@ -114,7 +114,7 @@ pub struct RunArgs {
     /// Run N trials: the selected ones over and over, each copy named `<trial>#<k>`
     /// (`soconform bench --scale`: how memory, report size and speed grow with the trial
     /// count).
-    #[arg(long, hide = true, value_name = "N")]
+    #[arg(long, hide = true, value_name = "N", conflicts_with = "exact")]
     pub scale: Option<usize>,
 }
 

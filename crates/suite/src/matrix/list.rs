@@ -104,10 +104,11 @@ impl SpecList {
     }
 
     /// These specs, then those `repeat` admits over and over, to `n` in all, each copy
-    /// named `<name>#<k>` (`bench --scale`). Without any `repeat` admits, all repeat.
+    /// named `<name>#<k>` (`bench --scale`). Without any `repeat` admits, all repeat. A
+    /// list of given specs (`--exact`) is left as it is.
     pub fn scaled(self, n: usize, repeat: impl Fn(&TrialSpec) -> bool) -> SpecList {
         let Kind::Compact(mut c) = self.kind else {
-            return self.scaled_held(n, repeat);
+            return self;
         };
         let picked: Vec<At> =
             c.at.iter()
@@ -131,27 +132,6 @@ impl SpecList {
         SpecList {
             kind: Kind::Compact(c),
         }
-    }
-
-    fn scaled_held(self, n: usize, repeat: impl Fn(&TrialSpec) -> bool) -> SpecList {
-        let Kind::Held(specs) = self.kind else {
-            return self;
-        };
-        let picked: Vec<&TrialSpec> = specs.iter().filter(|s| repeat(s)).collect();
-        let pool = if picked.is_empty() {
-            specs.iter().collect()
-        } else {
-            picked
-        };
-        let mut out: Vec<TrialSpec> = specs.iter().take(n).cloned().collect();
-        let mut k = 0;
-        while out.len() < n && !pool.is_empty() {
-            let mut s = pool[k % pool.len()].clone();
-            s.name = format!("{}#{}", s.name, k / pool.len() + 1);
-            out.push(s);
-            k += 1;
-        }
-        SpecList::from(out)
     }
 
     pub fn len(&self) -> usize {
