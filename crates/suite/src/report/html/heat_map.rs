@@ -87,18 +87,12 @@ struct ConcernGrid {
 
 impl ConcernGrid {
     fn add(&mut self, row: &str, concern: &str, i: usize, verdict: VerdictLabel) {
-        if !self.rows.contains_key(row) {
-            self.rows.insert(row.to_string(), BTreeMap::new());
-        }
-        let Some(cells) = self.rows.get_mut(row) else {
-            return;
-        };
-        if !cells.contains_key(concern) {
-            cells.insert(concern.to_string(), Cell::default());
-        }
-        if let Some(c) = cells.get_mut(concern) {
-            c.add(i, verdict);
-        }
+        self.rows
+            .entry(row.to_string())
+            .or_default()
+            .entry(concern.to_string())
+            .or_default()
+            .add(i, verdict);
     }
 
     fn render(&self, id: Option<&str>, caption: &str, corner: &str, out: &mut String) {
@@ -207,6 +201,15 @@ fn short(label: &str) -> String {
     }
 }
 
+/// A media axis header's label: its token, or the header value itself when the token
+/// says nothing (`*/*` -> `---`).
+fn axis_label<'a>(token: &'a str, value: &'a Option<String>) -> &'a str {
+    match value {
+        Some(v) if !token.chars().any(|c| c.is_ascii_alphanumeric()) => v,
+        _ => token,
+    }
+}
+
 /// `v1ContactAgent_GetContactEntity` -> `GetContactEntity`.
 fn method_of(uid: &str) -> &str {
     uid.rsplit_once('_').map_or(uid, |(_, m)| m)
@@ -220,16 +223,10 @@ pub(super) fn heat_map(doc: &ReportDoc, out: &mut String) {
     for (i, t) in doc.trials.iter().enumerate() {
         let agent = crate::suite::agent_of(&t.endpoint);
         all.add(agent, &t.concern, i, t.verdict);
-        if !agents.contains_key(agent) {
-            agents.insert(agent.to_string(), AgentGrid::default());
-        }
-        if let Some(g) = agents.get_mut(agent) {
-            g.grid.add(method_of(&t.endpoint), &t.concern, i, t.verdict);
-            if !g.endpoints.contains(&t.endpoint) {
-                g.endpoints.insert(t.endpoint.clone());
-            }
-            g.open |= !matches!(t.verdict, VerdictLabel::Pass | VerdictLabel::Info);
-        }
+        let g = agents.entry(agent.to_string()).or_default();
+        g.grid.add(method_of(&t.endpoint), &t.concern, i, t.verdict);
+        g.endpoints.insert(t.endpoint.clone());
+        g.open |= !matches!(t.verdict, VerdictLabel::Pass | VerdictLabel::Info);
         match auths.iter_mut().find(|(a, _)| *a == t.axes.auth) {
             Some((_, g)) => g.add(i, &t),
             None => {
@@ -270,11 +267,7 @@ pub(super) fn heat_map(doc: &ReportDoc, out: &mut String) {
             g.trials
         );
         for (a, value) in &g.accepts {
-            // The header value itself when its token says nothing (`*/*` -> `---`).
-            let label = match value {
-                Some(v) if !a.chars().any(|c| c.is_ascii_alphanumeric()) => v,
-                _ => a,
-            };
+            let label = axis_label(a, value);
             let _ = write!(
                 out,
                 "<th class=\"col\" title=\"{}\"><span>{}</span></th>",
@@ -284,10 +277,7 @@ pub(super) fn heat_map(doc: &ReportDoc, out: &mut String) {
         }
         let _ = writeln!(out, "</tr>");
         for (ct, value) in &g.cts {
-            let label = match value {
-                Some(v) if !ct.chars().any(|c| c.is_ascii_alphanumeric()) => v,
-                _ => ct,
-            };
+            let label = axis_label(ct, value);
             let _ = write!(
                 out,
                 "<tr><th class=\"row\" title=\"{}\">{}</th>",
