@@ -314,7 +314,16 @@ pub fn build(
     let content_hash = suite.content_hash();
     let verdict = outcome.verdict(strict);
     let exit_code = outcome.exit_code(strict);
-    let (by_concern, totals) = super::summary::tally(reports);
+    // One pass over the trials (a run's passes are rebuilt as they are read): the rows
+    // per agent, endpoint and concern, and each case's trials for its requirement.
+    let mut per_case: BTreeMap<String, (Counts, VerdictLabel)> = BTreeMap::new();
+    let (by_concern, totals) = super::summary::tally(reports.iter().inspect(|r| {
+        let e = per_case
+            .entry(r.case_id.clone())
+            .or_insert((Counts::default(), VerdictLabel::Skipped));
+        e.0.add_trial(r);
+        e.1 = e.1.max(VerdictLabel::of_trial(r));
+    }));
     let concerns = by_concern
         .into_iter()
         .map(|((agent, endpoint, concern), row)| {
@@ -331,14 +340,6 @@ pub fn build(
         })
         .collect();
     // Requirements in suite order, with the trials that ran.
-    let mut per_case: BTreeMap<String, (Counts, VerdictLabel)> = BTreeMap::new();
-    for r in reports {
-        let e = per_case
-            .entry(r.case_id.clone())
-            .or_insert((Counts::default(), VerdictLabel::Skipped));
-        e.0.add_trial(&r);
-        e.1 = e.1.max(VerdictLabel::of_trial(&r));
-    }
     let requirements = suite
         .cases
         .cases()
