@@ -259,10 +259,7 @@ pub fn select_specs(
     let selected = SpecList::select(suite.clone(), |s| {
         let keep = (args.filter.is_empty()
             || args.filter.iter().any(|f| s.name.contains(f.as_str())))
-            && (endpoints.is_empty()
-                || endpoints
-                    .iter()
-                    .any(|p| soconform_suite::glob::matches(p, &s.endpoint)));
+            && matrix::endpoint_admitted(endpoints, &s.endpoint);
         if !keep {
             return false;
         }

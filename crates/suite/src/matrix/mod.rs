@@ -84,11 +84,13 @@ pub fn for_endpoints(
     check_endpoint_patterns(suite, patterns)?;
     Ok(specs
         .into_iter()
-        .filter(|s| {
-            let uid = s.endpoint_uid(suite);
-            patterns.iter().any(|p| crate::glob::matches(p, uid))
-        })
+        .filter(|s| endpoint_admitted(patterns, s.endpoint_uid(suite)))
         .collect())
+}
+
+/// Whether endpoint `uid` is one `patterns` names (none: every endpoint).
+pub fn endpoint_admitted(patterns: &[String], uid: &str) -> bool {
+    patterns.is_empty() || patterns.iter().any(|p| crate::glob::matches(p, uid))
 }
 
 /// An error naming the first of `patterns` that matches no endpoint of the suite.
